@@ -1,0 +1,3 @@
+"""Receivers at fixed paths (see the external contracts in DESIGN.md)."""
+
+urlpatterns = []

@@ -27,7 +27,9 @@ def make_team(name: str | None = None, *, members=(), lead=None) -> Team:
 
 def make_token(user: User, *scopes: str, **fields) -> str:
     _token, secret = create_api_token(
-        user=user, name=fields.pop("name", f"token-{next(_sequence)}"), scopes=list(scopes),
+        user=user,
+        name=fields.pop("name", f"token-{next(_sequence)}"),
+        scopes=list(scopes),
         **fields,
     )
     return secret

@@ -2,7 +2,6 @@ import pytest
 from auditlog.models import LogEntry
 
 from itops.audit import acting_as
-from itops.models import Team
 from itops.services import create_team
 
 pytestmark = pytest.mark.django_db
@@ -16,9 +15,9 @@ def test_create_update_and_delete_are_recorded_with_who_and_what(admin_user):
         team_id = team.pk
         team.delete()
 
-    entries = LogEntry.objects.filter(
-        content_type__model="team", object_pk=str(team_id)
-    ).order_by("timestamp")
+    entries = LogEntry.objects.filter(content_type__model="team", object_pk=str(team_id)).order_by(
+        "timestamp"
+    )
     actions = [entry.action for entry in entries]
     assert actions == [LogEntry.Action.CREATE, LogEntry.Action.UPDATE, LogEntry.Action.DELETE]
     update = next(e for e in entries if e.action == LogEntry.Action.UPDATE)
@@ -41,9 +40,7 @@ def test_audit_entries_are_listed_through_the_api_with_old_and_new(admin_user, a
         team.description = "Routers and switches"
         team.save()
 
-    response = api_for(agent).get(
-        "/api/v1/audit/", {"model": "itops.team", "object_id": team.pk}
-    )
+    response = api_for(agent).get("/api/v1/audit/", {"model": "itops.team", "object_id": team.pk})
 
     assert response.status_code == 200
     latest = response.json()["results"][0]

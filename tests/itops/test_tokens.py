@@ -97,9 +97,7 @@ def test_revoking_through_the_api_stops_the_token(agent, api_for, client):
     token, secret = create_api_token(user=agent, name="old", scopes=["read"])
 
     assert api_for(agent).delete(f"/api/v1/tokens/{token.pk}/").status_code == 204
-    assert (
-        client.get("/api/v1/users/me/", HTTP_AUTHORIZATION=f"Bearer {secret}").status_code == 401
-    )
+    assert client.get("/api/v1/users/me/", HTTP_AUTHORIZATION=f"Bearer {secret}").status_code == 401
 
 
 @pytest.mark.parametrize(

@@ -20,8 +20,9 @@ class Command(BaseCommand):
     help = "Run web + worker + beat (and the bundled Redis when REDIS_URL is not set)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--no-prepare", action="store_true",
-                            help="Skip migrate and the first-run demo seed.")
+        parser.add_argument(
+            "--no-prepare", action="store_true", help="Skip migrate and the first-run demo seed."
+        )
 
     def handle(self, *args, no_prepare, **options):
         redis_process = None

@@ -27,7 +27,8 @@ class Command(BaseCommand):
             with transaction.atomic():
                 seeder(stdout=self.stdout)
         PlatformState.objects.update_or_create(key=SEEDED_KEY, defaults={"value": {"ok": True}})
-        self.stdout.write(self.style.SUCCESS("Demo data ready. Logins (password for all: "
-                                             f"{DEMO_PASSWORD}):"))
+        self.stdout.write(
+            self.style.SUCCESS(f"Demo data ready. Logins (password for all: {DEMO_PASSWORD}):")
+        )
         for username, _first, _last, role, _teams in DEMO_USERS:
             self.stdout.write(f"  {username:<10} {role}")

@@ -1,4 +1,6 @@
-"""Builders for test data. Keep them small: a test states the fields it cares about."""
+"""Builders for test data. Keep them small: a test states the fields it cares about.
+
+Platform builders live here; each app adds its own module (tests/factories/cmdb.py, ...)."""
 
 import itertools
 

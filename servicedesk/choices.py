@@ -202,3 +202,7 @@ class CatalogApproval(models.TextChoices):
     NONE = "none", "No approval"
     MANAGER = "manager", "The requester's manager"
     GROUP = "group", "A member of the approval group"
+
+
+# PostgreSQL text-search configuration of the ticket search document and queries.
+TICKET_SEARCH_CONFIG = "english"

@@ -4,10 +4,10 @@ from django.contrib.postgres.search import SearchVector
 from django.db import connection
 from django.db.models import TextField, Value
 
-from servicedesk.choices import CommentVisibility
+from servicedesk.choices import TICKET_SEARCH_CONFIG, CommentVisibility
 from servicedesk.models import Comment, Ticket
 
-SEARCH_CONFIG = "english"
+SEARCH_CONFIG = TICKET_SEARCH_CONFIG
 
 
 def refresh_search_document(ticket: Ticket) -> None:

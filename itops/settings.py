@@ -309,6 +309,13 @@ ITOPS_ATTACHMENT_TYPES = env_list(
 )
 # Checked against the types the platform can recognise by content when the app starts.
 ITOPS_ATTACHMENT_TYPES = [kind.lower().lstrip(".") for kind in ITOPS_ATTACHMENT_TYPES]
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
+    {
+        # Impact and urgency share their 1-3 scale.
+        "ImpactUrgencyEnum": "servicedesk.choices.Impact",
+        "OnHoldReasonEnum": "servicedesk.choices.OnHoldReason",
+    }
+)
 CELERY_BEAT_SCHEDULE["servicedesk-auto-close-resolved"] = {
     "task": "servicedesk.tasks.auto_close_resolved_tickets_task",
     "schedule": 15 * 60.0,

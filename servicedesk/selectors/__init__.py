@@ -7,6 +7,7 @@ from servicedesk.selectors.conversation import (
     visible_attachments,
 )
 from servicedesk.selectors.tickets import (
+    available_actions,
     get_visible_ticket,
     search_tickets,
     ticket_list,
@@ -16,6 +17,7 @@ from servicedesk.selectors.tickets import (
 from servicedesk.selectors.timeline import ticket_timeline
 
 __all__ = [
+    "available_actions",
     "attachments_for",
     "comments_for",
     "get_visible_ticket",

@@ -10,8 +10,8 @@ from django.http import Http404
 
 from itops.choices import Role
 from itops.roles import has_role, is_staff_member
+from servicedesk.choices import FINAL_STATES, CommentVisibility, TicketState, allowed_moves
 from servicedesk.choices import TICKET_SEARCH_CONFIG as SEARCH_CONFIG
-from servicedesk.choices import CommentVisibility
 from servicedesk.filtersets import TicketFilterSet
 from servicedesk.models import Comment, Ticket, TicketLink, TicketQuerySet
 
@@ -116,3 +116,29 @@ def tickets_linked_to(obj: models.Model, *, user=None) -> models.QuerySet:
     )
     tickets = visible_tickets(user) if user is not None else Ticket.objects.all()
     return tickets.filter(pk__in=linked)
+
+
+def available_actions(*, ticket: Ticket, user) -> list[str]:
+    """The workflow actions `user` may call on `ticket` now (for buttons and API clients)."""
+    from servicedesk.services.workflow import caller_may_reopen
+
+    allowed = allowed_moves(ticket.kind, ticket.state)
+    if is_staff_member(user):
+        actions = []
+        if TicketState.IN_PROGRESS in allowed and ticket.state != TicketState.RESOLVED:
+            actions.append("start")
+        for verb, target in (
+            ("hold", TicketState.ON_HOLD),
+            ("resolve", TicketState.RESOLVED),
+            ("reopen", None),
+            ("close", TicketState.CLOSED),
+            ("cancel", TicketState.CANCELLED),
+        ):
+            if target in allowed or (verb == "reopen" and ticket.state == TicketState.RESOLVED):
+                actions.append(verb)
+        if ticket.state not in FINAL_STATES:
+            actions.append("assign")
+        return actions
+    if user is None or ticket.caller_id != user.pk or ticket.state != TicketState.RESOLVED:
+        return []
+    return (["reopen"] if caller_may_reopen(ticket) else []) + ["close"]

@@ -38,3 +38,16 @@ def make_rule(**fields) -> AssignmentRule:
 def make_catalog_item(**fields) -> CatalogItem:
     fields.setdefault("name", f"Catalog item {next(_sequence)}")
     return CatalogItem.objects.create(**fields)
+
+
+def make_affected_ci(name: str | None = None, *, owner_team=None, is_service: bool = False):
+    """A CI for tickets to point at (the CMDB's own factories build richer ones)."""
+    from cmdb.models import CIClass, ConfigurationItem
+
+    slug = "business-service" if is_service else "server"
+    ci_class, _ = CIClass.objects.get_or_create(
+        slug=slug, defaults={"name": slug.replace("-", " ").title(), "is_service": is_service}
+    )
+    return ConfigurationItem.objects.create(
+        name=name or f"ci-{next(_sequence)}", ci_class=ci_class, owner_team=owner_team
+    )

@@ -86,8 +86,11 @@ def test_on_hold_needs_a_reason(requester, agent):
 
 @pytest.mark.parametrize(
     ("code", "notes", "field"),
-    [("", "Fixed.", "resolution_code"), ("solved_permanently", "  ", "resolution_notes"),
-     ("fulfilled", "Fixed.", "resolution_code")],
+    [
+        ("", "Fixed.", "resolution_code"),
+        ("solved_permanently", "  ", "resolution_notes"),
+        ("fulfilled", "Fixed.", "resolution_code"),
+    ],
 )
 def test_resolving_needs_a_code_of_the_kind_and_notes(requester, agent, code, notes, field):
     incident = make_incident(caller=requester)
@@ -195,9 +198,7 @@ def _resolved(caller, agent, *, days_ago: float):
     return incident
 
 
-def test_auto_close_closes_tickets_resolved_longer_than_the_setting(
-    requester, agent, settings
-):
+def test_auto_close_closes_tickets_resolved_longer_than_the_setting(requester, agent, settings):
     settings.ITOPS_AUTO_CLOSE_DAYS = 5
     old = _resolved(requester, agent, days_ago=6)
     recent = _resolved(requester, agent, days_ago=4)
@@ -245,9 +246,7 @@ def test_caller_can_reopen_within_the_window(requester, agent, settings):
     assert reopened.state == TicketState.IN_PROGRESS
 
 
-def test_caller_cannot_reopen_after_the_window_even_before_the_job_ran(
-    requester, agent, settings
-):
+def test_caller_cannot_reopen_after_the_window_even_before_the_job_ran(requester, agent, settings):
     settings.ITOPS_AUTO_CLOSE_DAYS = 7
     incident = _resolved(requester, agent, days_ago=8)
 

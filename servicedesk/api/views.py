@@ -82,7 +82,7 @@ class TicketReadMixin:
             return [permission() for permission in [*BASE_PERMISSIONS, IsStaffMember]]
         return super().get_permissions()
 
-    def detail(self, ticket, code=status.HTTP_200_OK) -> Response:
+    def ticket_response(self, ticket, code=status.HTTP_200_OK) -> Response:
         ticket = selectors.get_visible_ticket(user=self.request.user, key=ticket.pk)
         body = s.TicketDetailSerializer(ticket, context=self.get_serializer_context()).data
         return Response(body, status=code)
@@ -142,7 +142,7 @@ class KindTicketViewSet(
         if takes_caller and (not is_staff_member(user) or data.get("caller") is None):
             data["caller"] = user
         ticket = self.open(data, by=user)
-        return self.detail(ticket, status.HTTP_201_CREATED)
+        return self.ticket_response(ticket, status.HTTP_201_CREATED)
 
     @extend_schema(responses={200: s.TicketDetailSerializer})
     def update(self, request, *args, **kwargs):
@@ -156,7 +156,7 @@ class KindTicketViewSet(
         ticket = services.update_ticket(
             ticket=ticket, changes=dict(payload.validated_data), by=request.user
         )
-        return self.detail(ticket)
+        return self.ticket_response(ticket)
 
     # --- workflow ---------------------------------------------------------------------------
 
@@ -171,14 +171,14 @@ class KindTicketViewSet(
             assignee=data.get("assignee"),
             by=request.user,
         )
-        return self.detail(ticket)
+        return self.ticket_response(ticket)
 
     @extend_schema(request=s.EmptySerializer, responses=s.TicketDetailSerializer)
     @action(detail=True, methods=["post"])
     def start(self, request, pk=None):
         ticket = self.get_object()
         _payload(s.EmptySerializer, request)
-        return self.detail(services.start_ticket(ticket=ticket, by=request.user))
+        return self.ticket_response(services.start_ticket(ticket=ticket, by=request.user))
 
     @extend_schema(request=s.HoldSerializer, responses=s.TicketDetailSerializer)
     @action(detail=True, methods=["post"])
@@ -188,7 +188,7 @@ class KindTicketViewSet(
         ticket = services.hold_ticket(
             ticket=ticket, reason=data["reason"], comment=data.get("comment", ""), by=request.user
         )
-        return self.detail(ticket)
+        return self.ticket_response(ticket)
 
     @extend_schema(request=s.ResolveSerializer, responses=s.TicketDetailSerializer)
     @action(detail=True, methods=["post"])
@@ -202,7 +202,7 @@ class KindTicketViewSet(
             root_cause=data.get("root_cause"),
             by=request.user,
         )
-        return self.detail(ticket)
+        return self.ticket_response(ticket)
 
     @extend_schema(request=s.ReopenSerializer, responses=s.TicketDetailSerializer)
     @action(detail=True, methods=["post"])
@@ -210,14 +210,14 @@ class KindTicketViewSet(
         ticket = self.get_object()
         data = _payload(s.ReopenSerializer, request)
         ticket = services.reopen_ticket(ticket=ticket, reason=data["reason"], by=request.user)
-        return self.detail(ticket)
+        return self.ticket_response(ticket)
 
     @extend_schema(request=s.EmptySerializer, responses=s.TicketDetailSerializer)
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None):
         ticket = self.get_object()
         _payload(s.EmptySerializer, request)
-        return self.detail(services.close_ticket(ticket=ticket, by=request.user))
+        return self.ticket_response(services.close_ticket(ticket=ticket, by=request.user))
 
     @extend_schema(request=s.CancelSerializer, responses=s.TicketDetailSerializer)
     @action(detail=True, methods=["post"])
@@ -227,7 +227,7 @@ class KindTicketViewSet(
         ticket = services.cancel_ticket(
             ticket=ticket, reason=data.get("reason", ""), by=request.user
         )
-        return self.detail(ticket)
+        return self.ticket_response(ticket)
 
     # --- conversation -----------------------------------------------------------------------
 
@@ -304,17 +304,18 @@ class KindTicketViewSet(
         ticket = self.get_object()
         data = _payload(s.WatcherSerializer, request)
         ticket = services.add_watcher(ticket=ticket, user=data["user"], by=request.user)
-        return self.detail(ticket)
+        return self.ticket_response(ticket)
 
-    @extend_schema(request=None, responses=s.TicketDetailSerializer)
+    @extend_schema(request=None, responses={204: None})
     @action(detail=True, methods=["delete"], url_path=r"watchers/(?P<user_id>\d+)")
     def remove_watcher(self, request, pk=None, user_id=None):
         ticket = self.get_object()
         user = ticket.watchers.filter(pk=user_id).first()
         if user is None:
             raise NotFound("That user does not watch this ticket.")
-        ticket = services.remove_watcher(ticket=ticket, user=user, by=request.user)
-        return self.detail(ticket)
+        services.remove_watcher(ticket=ticket, user=user, by=request.user)
+        # No body: someone who stops watching may no longer see the ticket.
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(methods=["GET"], responses=s.TicketLinkSerializer(many=True))
     @extend_schema(

@@ -8,7 +8,7 @@ class ServicedeskConfig(AppConfig):
     verbose_name = "Service desk"
 
     def ready(self):
-        from itops import audit
+        from itops import audit, demo
         from servicedesk import models, timeline
         from servicedesk.file_types import ATTACHMENT_FILE_TYPES
 
@@ -31,3 +31,4 @@ class ServicedeskConfig(AppConfig):
         audit.track(models.AssignmentRule, exclude=["last_assignee"])
         audit.track(models.CatalogItem, exclude=["updated_at"])
         timeline.register_core_sources()
+        demo.register_seeder(order=30, seeder="servicedesk.demo.seed_service_desk")

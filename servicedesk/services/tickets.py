@@ -125,14 +125,19 @@ def _check_parent(ticket: Ticket, parent: Ticket | None) -> None:
     if ticket.pk is not None:
         if parent.pk == ticket.pk:
             raise DomainError("An incident cannot be its own parent.", field="parent")
-        ancestor, seen = parent, set()
-        while ancestor.parent_id is not None and ancestor.pk not in seen:
-            seen.add(ancestor.pk)
-            if ancestor.parent_id == ticket.pk:
+        # Walk the stored chain above the new parent: the ticket must not be in it.
+        ancestor_id, seen = _stored_parent_id(parent.pk), {parent.pk}
+        while ancestor_id is not None and ancestor_id not in seen:
+            if ancestor_id == ticket.pk:
                 raise DomainError(
-                    f"{parent.number} is already a child of {ticket.number}.", field="parent"
+                    f"{parent.number} is already below {ticket.number}.", field="parent"
                 )
-            ancestor = ancestor.parent
+            seen.add(ancestor_id)
+            ancestor_id = _stored_parent_id(ancestor_id)
+
+
+def _stored_parent_id(ticket_id: int) -> int | None:
+    return Ticket.objects.filter(pk=ticket_id).values_list("parent_id", flat=True).first()
 
 
 def _check_problem(ticket: Ticket, problem: Ticket | None) -> None:

@@ -31,6 +31,8 @@ KIND_ONLY_FIELDS = {
     "parent": {TicketKind.INCIDENT},
     "problem": {TicketKind.INCIDENT, TicketKind.REQUEST},
 }
+# What an end user may change on a ticket they called in.
+CALLER_EDITABLE_FIELDS = frozenset({"short_description", "description"})
 # What update_ticket() may change; state and assignment have their own services.
 UPDATABLE_FIELDS = frozenset(
     {
@@ -414,6 +416,12 @@ def update_ticket(*, ticket: Ticket, changes: dict[str, Any], by: User | None) -
             f"{unknown[0]} cannot be changed here: use the ticket's actions.", field=unknown[0]
         )
     ticket = lock_ticket(ticket)
+    if by is not None and not is_staff_member(by):
+        if ticket.caller_id != by.pk:
+            raise PermissionDenied("Only staff and the caller may edit this ticket.")
+        reserved = sorted(set(changes) - CALLER_EDITABLE_FIELDS)
+        if reserved:
+            raise PermissionDenied(f"Only service desk staff may change {reserved[0]}.")
     require_not_final(ticket, "be changed")
     _check_kind_fields(ticket.kind, changes)
     normalised = {

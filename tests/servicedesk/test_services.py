@@ -225,3 +225,15 @@ def test_monitoring_opens_incidents_without_a_caller():
     )
 
     assert incident.caller is None and incident.source == "monitoring"
+
+
+def test_end_users_edit_only_the_text_of_tickets_they_called_in(requester, other_requester):
+    incident = make_incident(caller=requester, watchers=[other_requester])
+
+    edited = services.update_ticket(ticket=incident, changes={"description": "More"}, by=requester)
+    with pytest.raises(PermissionDenied):
+        services.update_ticket(ticket=incident, changes={"urgency": 1}, by=requester)
+    with pytest.raises(PermissionDenied):
+        services.update_ticket(ticket=incident, changes={"description": "Mine"}, by=other_requester)
+
+    assert edited.description == "More"

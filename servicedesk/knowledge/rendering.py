@@ -1,0 +1,86 @@
+"""Markdown to safe HTML, plain text for search, and highlighted search snippets.
+
+Article bodies are written by staff but shown to everyone, so whatever the Markdown contains
+(raw HTML included) goes through an allow-list sanitiser: no scripts, no event handlers, no
+`javascript:` links, no inline styles beyond table cell alignment.
+"""
+
+import html
+import re
+
+import markdown
+import nh3
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+MARKDOWN_EXTENSIONS = ["tables", "fenced_code", "sane_lists"]
+
+ALLOWED_TAGS = {
+    "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6",
+    "strong", "em", "b", "i", "u", "s", "del", "ins", "sub", "sup", "mark", "small", "kbd",
+    "code", "pre", "blockquote", "ul", "ol", "li", "dl", "dt", "dd",
+    "a", "img", "table", "thead", "tbody", "tfoot", "tr", "th", "td", "caption",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "th": {"style", "colspan", "rowspan"},
+    "td": {"style", "colspan", "rowspan"},
+    "ol": {"start"},
+}
+ALLOWED_URL_SCHEMES = {"http", "https", "mailto", "tel"}
+# Tags removed together with their content (the rest lose the tag but keep their text).
+DROPPED_WITH_CONTENT = {"script", "style", "iframe", "object", "embed", "template", "noscript"}
+
+# Private-use characters mark highlighted words in snippets until they are escaped; they
+# cannot come from an article's text in any useful way, and are stripped from it anyway.
+MARK_START = "\ue000"
+MARK_END = "\ue001"
+
+
+def render_markdown(body: str) -> str:
+    """The article body as sanitised HTML."""
+    rendered = markdown.markdown(body or "", extensions=MARKDOWN_EXTENSIONS, output_format="html")
+    return nh3.clean(
+        rendered,
+        tags=ALLOWED_TAGS,
+        clean_content_tags=DROPPED_WITH_CONTENT,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=ALLOWED_URL_SCHEMES,
+        filter_style_properties={"text-align"},
+        link_rel="noopener noreferrer",
+    )
+
+
+_WHITESPACE = re.compile(r"\s+")
+
+
+def html_to_text(fragment: str) -> str:
+    """Readable plain text of sanitised HTML: what search indexes and snippets quote."""
+    text = nh3.clean(fragment.replace("<", " <"), tags=set())
+    text = html.unescape(text).replace(MARK_START, "").replace(MARK_END, "")
+    return _WHITESPACE.sub(" ", text).strip()
+
+
+def marked_snippet_html(snippet: str) -> SafeString:
+    """A snippet whose matches are wrapped in MARK_START/MARK_END, as escaped HTML with <mark>."""
+    escaped = escape(snippet or "")
+    return mark_safe(escaped.replace(MARK_START, "<mark>").replace(MARK_END, "</mark>"))
+
+
+def substring_snippet(text: str, terms: list[str], *, width: int = 220) -> str:
+    """A window of `text` around the first of `terms`, each occurrence marked; for databases
+    without full-text search. Returns the raw marked text (see `marked_snippet_html`)."""
+    terms = [term for term in terms if term]
+    if not text:
+        return ""
+    lowered = text.lower()
+    hits = [lowered.find(term.lower()) for term in terms]
+    hits = [hit for hit in hits if hit >= 0]
+    start = max(0, min(hits) - width // 3) if hits else 0
+    end = min(len(text), start + width)
+    window = text[start:end]
+    if terms:
+        pattern = re.compile("|".join(re.escape(term) for term in terms), re.IGNORECASE)
+        window = pattern.sub(lambda match: f"{MARK_START}{match.group(0)}{MARK_END}", window)
+    return ("… " if start > 0 else "") + window + (" …" if end < len(text) else "")

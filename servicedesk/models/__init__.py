@@ -1,0 +1,1 @@
+from servicedesk.models.knowledge import *  # noqa

@@ -53,11 +53,14 @@ def render_markdown(body: str) -> str:
 
 
 _WHITESPACE = re.compile(r"\s+")
+_BLOCK_END = re.compile(
+    r"</(?:p|h[1-6]|li|dt|dd|td|th|tr|pre|blockquote|caption)>|<(?:br|hr)\s*/?>"
+)
 
 
 def html_to_text(fragment: str) -> str:
     """Readable plain text of sanitised HTML: what search indexes and snippets quote."""
-    text = nh3.clean(fragment.replace("<", " <"), tags=set())
+    text = nh3.clean(_BLOCK_END.sub(" ", fragment), tags=set())
     text = html.unescape(text).replace(MARK_START, "").replace(MARK_END, "")
     return _WHITESPACE.sub(" ", text).strip()
 

@@ -98,15 +98,17 @@ class VoteSummary:
 
 def vote_summary(*, article: Article, user) -> VoteSummary:
     counts = ArticleVote.objects.filter(article=article).aggregate(
-        helpful=Count("pk", filter=Q(helpful=True)),
-        not_helpful=Count("pk", filter=Q(helpful=False)),
+        helpful_votes=Count("pk", filter=Q(helpful=True)),
+        unhelpful_votes=Count("pk", filter=Q(helpful=False)),
     )
     mine = (
         ArticleVote.objects.filter(article=article, user=user)
         .values_list("helpful", flat=True)
         .first()
     )
-    return VoteSummary(helpful=counts["helpful"], not_helpful=counts["not_helpful"], mine=mine)
+    return VoteSummary(
+        helpful=counts["helpful_votes"], not_helpful=counts["unhelpful_votes"], mine=mine
+    )
 
 
 # --- categories -------------------------------------------------------------------------------

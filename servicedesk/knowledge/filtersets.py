@@ -1,4 +1,6 @@
 import django_filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from servicedesk.knowledge import search
 from servicedesk.knowledge.choices import ArticleAudience, ArticleState
@@ -8,7 +10,9 @@ from servicedesk.models.knowledge import Article, ArticleCategory
 class ArticleFilterSet(django_filters.FilterSet):
     """Narrows a queryset that already carries the reader's scope (never widens it)."""
 
-    q = django_filters.CharFilter(method="filter_search", label="Search")
+    q = django_filters.CharFilter(
+        method="filter_search", label="Search text (web search syntax on PostgreSQL)"
+    )
     category = django_filters.ModelChoiceFilter(
         queryset=ArticleCategory.objects.all(),
         to_field_name="slug",
@@ -30,6 +34,7 @@ class ArticleFilterSet(django_filters.FilterSet):
 
     # Both below filter through a subquery, so search ranking and ordering are left alone
     # (a join would repeat rows and need DISTINCT).
+    @extend_schema_field(OpenApiTypes.STR)  # a category slug
     def filter_category(self, queryset, name, value):
         filed = Article.objects.filter(categories__in=category_and_descendant_ids(value))
         return queryset.filter(pk__in=filed.values("pk"))

@@ -262,15 +262,18 @@ class ArticleViewSet(
             context["search_text"] = self.request.query_params.get("q", "").strip()
         return context
 
+    def _payload(self, serializer_class, *, partial: bool = False) -> dict:
+        payload = serializer_class(data=self.request.data, partial=partial)
+        payload.is_valid(raise_exception=True)
+        return payload.validated_data
+
     def _answer(self, article: Article, status_code: int = status.HTTP_200_OK) -> Response:
         fresh = self.get_queryset().get(pk=article.pk)
         return Response(self.get_serializer(fresh).data, status=status_code)
 
     @extend_schema(request=ArticleWriteSerializer, responses={201: ArticleSerializer})
     def create(self, request, *args, **kwargs):
-        payload = ArticleWriteSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        fields = payload.validated_data
+        fields = self._payload(ArticleWriteSerializer)
         fields.pop("version", None)
         article = services.create_article(by=request.user, **fields)
         return self._answer(article, status.HTTP_201_CREATED)
@@ -278,9 +281,7 @@ class ArticleViewSet(
     @extend_schema(request=ArticleWriteSerializer, responses={200: ArticleSerializer})
     def update(self, request, *args, **kwargs):
         article = self.get_object()
-        payload = ArticleWriteSerializer(data=request.data, partial=kwargs.get("partial", False))
-        payload.is_valid(raise_exception=True)
-        fields = payload.validated_data
+        fields = self._payload(ArticleWriteSerializer, partial=kwargs.get("partial", False))
         expected_version = fields.pop("version", None)
         article = services.update_article(
             article=article, by=request.user, expected_version=expected_version, **fields
@@ -291,11 +292,9 @@ class ArticleViewSet(
     @action(detail=True, methods=["post"])
     def transition(self, request, pk=None):
         """Publish a draft, retire a published article or reopen a retired one (409 otherwise)."""
-        article = self.get_object()
-        payload = ArticleTransitionSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
+        target = self._payload(ArticleTransitionSerializer)["state"]
         article = services.transition_article(
-            article=article, by=request.user, to_state=payload.validated_data["state"]
+            article=self.get_object(), by=request.user, to_state=target
         )
         return self._answer(article)
 
@@ -304,11 +303,8 @@ class ArticleViewSet(
     def vote(self, request, pk=None):
         """Say whether the article helped; voting again replaces your earlier vote."""
         article = self.get_object()
-        payload = ArticleVoteSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        services.vote_on_article(
-            article=article, user=request.user, helpful=payload.validated_data["helpful"]
-        )
+        helpful = self._payload(ArticleVoteSerializer)["helpful"]
+        services.vote_on_article(article=article, user=request.user, helpful=helpful)
         summary = selectors.vote_summary(article=article, user=request.user)
         return Response(VoteSummarySerializer(summary).data)
 

@@ -1,4 +1,6 @@
 from django import forms
+from django.db.models import F
+from django.db.models.functions import Coalesce
 
 from servicedesk.knowledge import services
 from servicedesk.knowledge.choices import ArticleAudience
@@ -33,9 +35,12 @@ class ArticleForm(forms.Form):
         help_text="Internal articles are never shown to end users.",
     )
     categories = CategoryChoiceField(
-        queryset=ArticleCategory.objects.select_related("parent").order_by("parent__name", "name"),
+        # Tree order for the two levels people use: each parent, then its children.
+        queryset=ArticleCategory.objects.select_related("parent").order_by(
+            Coalesce("parent__name", "name"), F("parent").asc(nulls_first=True), "name"
+        ),
         required=False,
-        widget=forms.SelectMultiple(attrs={"class": "form-select", "size": 6}),
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
     )
     tags = forms.CharField(
         required=False,

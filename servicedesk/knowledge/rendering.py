@@ -82,7 +82,12 @@ def substring_snippet(text: str, terms: list[str], *, width: int = 220) -> str:
     hits = [hit for hit in hits if hit >= 0]
     start = max(0, min(hits) - width // 3) if hits else 0
     end = min(len(text), start + width)
-    window = text[start:end]
+    # Whole words only: move the cuts outwards to the nearest space.
+    if start > 0:
+        start = text.rfind(" ", 0, start) + 1
+    if end < len(text) and text.rfind(" ", start, end) > start:
+        end = text.rfind(" ", start, end)
+    window = text[start:end].strip()
     if terms:
         pattern = re.compile("|".join(re.escape(term) for term in terms), re.IGNORECASE)
         window = pattern.sub(lambda match: f"{MARK_START}{match.group(0)}{MARK_END}", window)

@@ -102,3 +102,14 @@ def test_substring_snippet_shows_the_text_around_the_first_match():
 
     assert f"{MARK_START}VPN{MARK_END} client" in snippet
     assert snippet.startswith("… ") and snippet.endswith(" …")
+
+
+def test_substring_snippet_cuts_between_words():
+    text = "Intro sentence here. " * 30 + "Connect the VPN client. " + "Closing words follow. " * 30
+
+    snippet = substring_snippet(text, ["vpn"]).removeprefix("… ").removesuffix(" …")
+
+    words = set(text.split())
+    assert all(
+        word in words for word in snippet.replace(MARK_START, "").replace(MARK_END, "").split()
+    )

@@ -1,6 +1,7 @@
 import pytest
 from django.core.cache import cache
 
+from servicedesk.knowledge import services
 from servicedesk.knowledge.choices import ArticleAudience, ArticleState
 from servicedesk.models.knowledge import Article
 from tests.factories.knowledge import make_article, make_category
@@ -114,6 +115,17 @@ def test_staff_read_internal_articles_with_their_history_and_actions(agent, page
     assert "Internal: staff only" in page
     assert 'data-testid="history"' in page
     assert "Retire" in page
+
+
+def test_the_history_shows_category_changes_readably(agent, page_client_for, shelf):
+    printing = make_category("Printing")
+    services.update_article(article=shelf["public"], by=agent, categories=[printing])
+
+    response = page_client_for(agent).get(shelf["public"].get_absolute_url())
+
+    page = response.content.decode()
+    assert "add Printing" in page
+    assert "<del>type</del>" not in page
 
 
 def test_reading_an_article_counts_one_view_per_person_a_day(requester, page_client_for, shelf):

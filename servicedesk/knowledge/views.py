@@ -1,5 +1,6 @@
 """Pages of the knowledge base under /kb/: browse and search, read and vote; staff write."""
 
+import re
 from functools import wraps
 
 from django.contrib import messages
@@ -20,6 +21,7 @@ from servicedesk.knowledge.search import snippet_for
 from servicedesk.models.knowledge import Article, ArticleCategory
 
 RESULTS_PER_PAGE = 20
+ARTICLE_NUMBER = re.compile(r"KB0*(\d{1,12})", re.IGNORECASE)
 STATE_FILTERS = [("published", "Published"), ("draft", "Drafts"), ("retired", "Retired")]
 
 
@@ -63,6 +65,12 @@ def article_list(request):
     category = get_object_or_404(ArticleCategory, slug=category_slug) if category_slug else None
     if state not in dict(STATE_FILTERS):
         state = ""
+    number = ARTICLE_NUMBER.fullmatch(text)
+    if number and not _is_htmx(request):
+        # Someone quoting "KB0000042" from a ticket wants that article, not a search.
+        quoted = selectors.article_scope(user=user).filter(pk=int(number[1])).first()
+        if quoted is not None:
+            return redirect(quoted)
 
     browsing = bool(text or category or tag or state)
     filters = {"q": text, "category": category_slug, "tag": tag}

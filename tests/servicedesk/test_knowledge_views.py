@@ -59,6 +59,17 @@ def test_an_end_user_searching_sees_only_published_articles_for_everyone(
     assert "1 article" in page
 
 
+def test_searching_for_an_article_number_opens_that_article(requester, page_client_for, shelf):
+    client = page_client_for(requester)
+    public, internal = shelf["public"], shelf["internal"]
+
+    found = client.get("/kb/", {"q": f"kb{public.pk:07d}"})
+    hidden = client.get("/kb/", {"q": internal.number})
+
+    assert found.status_code == 302 and found["Location"] == public.get_absolute_url()
+    assert hidden.status_code == 200  # an ordinary search, which finds nothing
+
+
 def test_typing_in_the_search_box_answers_only_the_results_fragment(
     requester, page_client_for, shelf
 ):

@@ -143,5 +143,10 @@ def snippet_for(article, text: str) -> str:
     """The raw marked snippet of a search hit: PostgreSQL's headline, or a substring window."""
     snippet = getattr(article, "snippet", None)
     if snippet:
-        return snippet
+        # ts_headline quotes passages without saying they were cut out of a longer text.
+        plain = snippet.replace(MARK_START, "").replace(MARK_END, "").strip()
+        body = article.body_text
+        opening = "" if body.startswith(plain[:40]) else "… "
+        closing = "" if body.endswith(plain[-40:]) else " …"
+        return f"{opening}{snippet.strip()}{closing}"
     return substring_snippet(article.body_text or article.summary, query_terms(text))

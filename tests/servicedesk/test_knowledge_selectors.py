@@ -2,6 +2,7 @@ import pytest
 
 from servicedesk.knowledge import search, selectors
 from servicedesk.knowledge.choices import ArticleAudience, ArticleState
+from servicedesk.knowledge.rendering import MARK_END, MARK_START
 from servicedesk.knowledge.search import snippet_for
 from tests.factories.knowledge import make_article, make_category
 
@@ -160,6 +161,22 @@ def test_search_understands_word_forms_and_quotes_the_body_with_highlights(reque
 
     assert "<mark>restart</mark>" in str(_html(snippet_for(hit, "restarting spoolers")))
     assert "<mark>spooler</mark>" in str(_html(snippet_for(hit, "restarting spoolers")))
+
+
+@pytest.mark.postgres
+def test_a_passage_from_the_middle_of_the_body_is_marked_as_cut(requester):
+    make_article(
+        "Passwords",
+        body=" ".join(["Some words about accounts and sign-in."] * 12)
+        + " Reset it on the password page. "
+        + " ".join(["More words about phones and laptops."] * 12),
+    )
+
+    [hit] = selectors.search_articles(user=requester, text="reset")
+    snippet = snippet_for(hit, "reset")
+
+    assert snippet.startswith("… ") and snippet.endswith(" …")
+    assert f"{MARK_START}Reset{MARK_END}" in snippet
 
 
 @pytest.mark.postgres

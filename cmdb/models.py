@@ -1,4 +1,7 @@
+from django.core.exceptions import ValidationError
 from django.db import models
+from jsonschema import SchemaError
+from jsonschema.validators import validator_for
 
 from cmdb.choices import CIStatus, Criticality, Environment, LocationKind, RelationshipType
 
@@ -25,6 +28,20 @@ class CIClass(models.Model):
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        if not isinstance(self.attribute_schema, dict):
+            raise ValidationError({"attribute_schema": "The schema must be a JSON object."})
+        try:
+            validator_for(self.attribute_schema).check_schema(self.attribute_schema)
+        except SchemaError as error:
+            raise ValidationError(
+                {"attribute_schema": f"Not a valid JSON Schema: {error.message}"}
+            ) from None
+
+    @property
+    def attribute_names(self) -> list[str]:
+        return list((self.attribute_schema or {}).get("properties", {}))
 
 
 class Location(models.Model):
@@ -103,3 +120,7 @@ class Relationship(models.Model):
 
     def __str__(self):
         return f"{self.source} {self.get_type_display()} {self.target}"
+
+    def get_additional_data(self):
+        # Stored on each audit entry, so a CI's page can list the relationship changes on it.
+        return {"source_id": self.source_id, "target_id": self.target_id}

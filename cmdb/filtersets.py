@@ -1,0 +1,54 @@
+import django_filters
+from django.db.models import Q
+
+from cmdb.choices import CIStatus, Criticality, Environment
+from cmdb.models import CIClass, ConfigurationItem, Location
+from itops.models import Team
+
+SEARCH_FIELDS = ("name", "description", "monitoring_address", "ci_class__name")
+
+
+class CIFilterSet(django_filters.FilterSet):
+    """Filters for CI lists; the page and the API use the same parameters."""
+
+    search = django_filters.CharFilter(
+        method="filter_search", label="Search", help_text="Name, description, address or class."
+    )
+    ci_class = django_filters.ModelChoiceFilter(
+        queryset=CIClass.objects.all(), to_field_name="slug", label="Class"
+    )
+    environment = django_filters.ChoiceFilter(choices=Environment.choices)
+    status = django_filters.ChoiceFilter(choices=CIStatus.choices)
+    criticality = django_filters.TypedChoiceFilter(choices=Criticality.choices, coerce=int)
+    owner_team = django_filters.ModelChoiceFilter(
+        queryset=Team.objects.all(), to_field_name="slug", label="Owner team"
+    )
+    location = django_filters.ModelChoiceFilter(queryset=Location.objects.all())
+    is_service = django_filters.BooleanFilter(
+        field_name="ci_class__is_service", label="Business services only"
+    )
+    ordering = django_filters.OrderingFilter(
+        fields=(
+            ("name", "name"),
+            ("ci_class__name", "ci_class"),
+            ("environment", "environment"),
+            ("status", "status"),
+            ("criticality", "criticality"),
+            ("owner_team__name", "owner_team"),
+            ("updated_at", "updated_at"),
+        ),
+        label="Sort",
+    )
+
+    class Meta:
+        model = ConfigurationItem
+        fields = ["ci_class", "environment", "status", "criticality", "owner_team", "location"]
+
+    def filter_search(self, queryset, name, value):
+        terms = value.split()
+        for term in terms:
+            condition = Q()
+            for field in SEARCH_FIELDS:
+                condition |= Q(**{f"{field}__icontains": term})
+            queryset = queryset.filter(condition)
+        return queryset

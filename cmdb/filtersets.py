@@ -1,8 +1,8 @@
 import django_filters
 from django.db.models import Q
 
-from cmdb.choices import CIStatus, Criticality, Environment
-from cmdb.models import CIClass, ConfigurationItem, Location
+from cmdb.choices import CIStatus, Criticality, Environment, RelationshipType
+from cmdb.models import CIClass, ConfigurationItem, Location, Relationship
 from itops.models import Team
 
 SEARCH_FIELDS = ("name", "description", "monitoring_address", "ci_class__name")
@@ -52,3 +52,15 @@ class CIFilterSet(django_filters.FilterSet):
                 condition |= Q(**{f"{field}__icontains": term})
             queryset = queryset.filter(condition)
         return queryset
+
+
+class RelationshipFilterSet(django_filters.FilterSet):
+    ci = django_filters.NumberFilter(method="filter_ci", label="Starts or ends at this CI (id)")
+    type = django_filters.ChoiceFilter(choices=RelationshipType.choices)
+
+    class Meta:
+        model = Relationship
+        fields = ["source", "target", "type"]
+
+    def filter_ci(self, queryset, name, value):
+        return queryset.filter(Q(source_id=value) | Q(target_id=value))

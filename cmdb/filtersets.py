@@ -15,13 +15,13 @@ class CIFilterSet(django_filters.FilterSet):
         method="filter_search", label="Search", help_text="Name, description, address or class."
     )
     ci_class = django_filters.ModelChoiceFilter(
-        queryset=CIClass.objects.all(), to_field_name="slug", label="Class"
+        queryset=CIClass.objects.all(), to_field_name="slug", label="Class", empty_label="Any"
     )
-    environment = django_filters.ChoiceFilter(choices=Environment.choices)
-    status = django_filters.ChoiceFilter(choices=CIStatus.choices)
-    criticality = django_filters.TypedChoiceFilter(choices=Criticality.choices, coerce=int)
+    environment = django_filters.ChoiceFilter(choices=Environment.choices, empty_label="Any")
+    status = django_filters.ChoiceFilter(choices=CIStatus.choices, empty_label="Any")
+    criticality = django_filters.ChoiceFilter(choices=Criticality.choices, empty_label="Any")
     owner_team = django_filters.ModelChoiceFilter(
-        queryset=Team.objects.all(), to_field_name="slug", label="Owner team"
+        queryset=Team.objects.all(), to_field_name="slug", label="Owner team", empty_label="Any"
     )
     location = django_filters.ModelChoiceFilter(queryset=Location.objects.all())
     is_service = django_filters.BooleanFilter(

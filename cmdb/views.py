@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from cmdb import selectors, services
 from cmdb.forms import CIForm, ImportForm, RelationshipForm
 from cmdb.importing import IMPORT_FORMAT_HELP, plan_import_file
-from cmdb.models import ConfigurationItem, Relationship
+from cmdb.models import ConfigurationItem
 from cmdb.panels import render_ci_panels
 from itops.choices import Role
 from itops.errors import DomainError
@@ -71,10 +71,7 @@ def ci_detail(request, pk):
 
 
 def _ci_form_page(request, *, ci: ConfigurationItem | None):
-    if ci is None:
-        initial = {}
-    else:
-        initial = {name: getattr(ci, name) for name in services.CI_FIELDS}
+    initial = {} if ci is None else {name: getattr(ci, name) for name in services.CI_FIELDS}
     form = CIForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:

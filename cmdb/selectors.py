@@ -178,12 +178,14 @@ class DependencyNode:
     ci: ConfigurationItem
     relationship: Relationship | None = None
     children: list[DependencyNode] = field(default_factory=list)
-    shown_above: bool = False
+    # Needed along several paths: its own dependencies are listed where it is expanded.
+    expanded_elsewhere: bool = False
 
 
 def dependency_tree(service: ConfigurationItem) -> DependencyNode:
-    """What `service` needs as a tree. A CI needed along several paths is expanded the first
-    time it appears (breadth first, so at its shallowest depth) and marked `shown_above` after."""
+    """What `service` needs as a tree. A CI needed along several paths is expanded once, at
+    its shallowest depth (breadth first, which keeps the tree as shallow as the graph allows);
+    its other mentions are marked `expanded_elsewhere` when it has dependencies of its own."""
     members = {ci.pk: ci for ci in downstream(service)} | {service.pk: service}
     relationships = Relationship.objects.filter(
         source_id__in=members, target_id__in=members
@@ -202,7 +204,7 @@ def dependency_tree(service: ConfigurationItem) -> DependencyNode:
         for dependency_id, relationship in needs.get(node.ci.pk, []):
             child = DependencyNode(ci=members[dependency_id], relationship=relationship)
             if dependency_id in expanded:
-                child.shown_above = True
+                child.expanded_elsewhere = bool(needs.get(dependency_id))
             else:
                 expanded.add(dependency_id)
                 queue.append(child)

@@ -76,7 +76,7 @@ def test_service_dependencies_are_everything_the_service_needs():
     assert names(selectors.service_dependencies(shop)) == ["db", "host", "web"]
 
 
-def test_dependency_tree_expands_a_shared_dependency_once_and_marks_it_after():
+def test_dependency_tree_expands_a_shared_dependency_once_and_marks_its_other_mentions():
     shop = make_service("Shop")
     web, api, db = make_ci("web"), make_ci("api"), make_ci("db")
     needs(shop, web, api)
@@ -88,9 +88,11 @@ def test_dependency_tree_expands_a_shared_dependency_once_and_marks_it_after():
 
     assert [child.ci.name for child in tree.children] == ["api", "web"]
     api_node, web_node = tree.children
-    assert [(n.ci.name, n.shown_above) for n in api_node.children] == [("db", False)]
-    assert [(n.ci.name, n.shown_above) for n in web_node.children] == [("db", True)]
-    assert [(n.ci.name, n.shown_above) for n in api_node.children[0].children] == [("Shop", True)]
+    assert [(n.ci.name, n.expanded_elsewhere) for n in api_node.children] == [("db", False)]
+    assert [(n.ci.name, n.expanded_elsewhere) for n in web_node.children] == [("db", True)]
+    assert web_node.children[0].children == []
+    back_to_shop = api_node.children[0].children
+    assert [(n.ci.name, n.expanded_elsewhere) for n in back_to_shop] == [("Shop", True)]
 
 
 def test_graph_puts_dependents_above_and_dependencies_below_with_the_edges_between_them():

@@ -1,5 +1,6 @@
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Case, F, When
 from jsonschema import SchemaError
 from jsonschema.validators import validator_for
 
@@ -106,6 +107,18 @@ class Relationship(models.Model):
     )
     type = models.CharField(max_length=20, choices=RelationshipType.choices)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The same edge read as "dependent needs dependency", kept by the database from the type, so
+    # impact queries walk one indexed pair of columns whatever the type.
+    dependent_id = models.GeneratedField(
+        expression=Case(When(type=RelationshipType.PART_OF, then=F("target")), default=F("source")),
+        output_field=models.BigIntegerField(),
+        db_persist=True,
+    )
+    dependency_id = models.GeneratedField(
+        expression=Case(When(type=RelationshipType.PART_OF, then=F("source")), default=F("target")),
+        output_field=models.BigIntegerField(),
+        db_persist=True,
+    )
 
     class Meta:
         constraints = [
@@ -116,7 +129,11 @@ class Relationship(models.Model):
                 condition=~models.Q(source=models.F("target")), name="relationship_not_to_self"
             ),
         ]
-        indexes = [models.Index(fields=["target", "type"])]
+        indexes = [
+            models.Index(fields=["target", "type"]),
+            models.Index(fields=["dependency_id", "dependent_id"], name="relationship_upstream"),
+            models.Index(fields=["dependent_id", "dependency_id"], name="relationship_downstream"),
+        ]
 
     def __str__(self):
         return f"{self.source} {self.get_type_display()} {self.target}"

@@ -21,7 +21,6 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
 
-from cmdb.choices import RelationshipType
 from cmdb.filtersets import CIFilterSet
 from cmdb.models import CIClass, ConfigurationItem, Location, Relationship
 from itops.audit import history_for
@@ -84,19 +83,20 @@ def relationships_of(ci: ConfigurationItem) -> dict[str, list[Relationship]]:
     )
     needs, needed_by = [], []
     for relationship in rows:
-        dependent_is_source = relationship.type != RelationshipType.PART_OF
-        ci_is_dependent = (relationship.source_id == ci.pk) == dependent_is_source
-        (needs if ci_is_dependent else needed_by).append(relationship)
+        (needs if relationship.dependent_id == ci.pk else needed_by).append(relationship)
     return {"needs": needs, "needed_by": needed_by}
 
 
 # --- impact: recursive traversal ---------------------------------------------------------------
 
 
-def _reachable_sql(*, towards_dependents: bool) -> str:
-    """SQL for the ids reachable from one CI (first parameter) along `needs` edges, walking to
-    dependents (upstream) or to dependencies (downstream). UNION (not UNION ALL) drops ids
-    already seen, so a cycle adds nothing new and the recursion stops."""
+def _reachable_sql(*, towards_dependents: bool, include_start: bool) -> str:
+    """SQL for the ids reachable from one CI (the first parameter) along `needs` edges, walking
+    to dependents (upstream) or to dependencies (downstream).
+
+    UNION (not UNION ALL) drops ids already reached, so a cycle adds nothing new and the
+    recursion stops. Each step is an index-only lookup on (dependency_id, dependent_id) or
+    (dependent_id, dependency_id), the generated columns of Relationship."""
     table = Relationship._meta.db_table
     step_from, step_to = (
         ("dependency_id", "dependent_id")
@@ -104,24 +104,22 @@ def _reachable_sql(*, towards_dependents: bool) -> str:
         else ("dependent_id", "dependency_id")
     )
     return f"""
-        WITH RECURSIVE edges(dependent_id, dependency_id) AS (
-            SELECT source_id, target_id FROM {table} WHERE type <> %s
-            UNION ALL
-            SELECT target_id, source_id FROM {table} WHERE type = %s
-        ),
-        reached(id) AS (
+        WITH RECURSIVE reached(id) AS (
             SELECT CAST(%s AS BIGINT)
             UNION
-            SELECT edges.{step_to} FROM edges JOIN reached ON edges.{step_from} = reached.id
+            SELECT edge.{step_to} FROM {table} edge JOIN reached ON edge.{step_from} = reached.id
         )
-        SELECT id FROM reached WHERE id <> %s
+        SELECT id FROM reached{"" if include_start else " WHERE id <> %s"}
     """
 
 
-def _reachable(ci: ConfigurationItem, *, towards_dependents: bool) -> QuerySet[ConfigurationItem]:
-    sql = _reachable_sql(towards_dependents=towards_dependents)
-    params = (RelationshipType.PART_OF.value, RelationshipType.PART_OF.value, ci.pk, ci.pk)
-    return ConfigurationItem.objects.filter(pk__in=RawSQL(sql, params)).select_related(
+def _reachable_ids(ci: ConfigurationItem, *, towards_dependents: bool, include_start=False):
+    sql = _reachable_sql(towards_dependents=towards_dependents, include_start=include_start)
+    return RawSQL(sql, (ci.pk,) if include_start else (ci.pk, ci.pk))
+
+
+def _cis_with(ids) -> QuerySet[ConfigurationItem]:
+    return ConfigurationItem.objects.filter(pk__in=ids).select_related(
         "ci_class", "owner_team", "location"
     )
 
@@ -130,28 +128,24 @@ def upstream(ci: ConfigurationItem) -> QuerySet[ConfigurationItem]:
     """Every CI that needs `ci`, directly or transitively: what a failure of `ci` impacts.
 
     `ci` itself is not included, even when a cycle leads back to it."""
-    return _reachable(ci, towards_dependents=True)
+    return _cis_with(_reachable_ids(ci, towards_dependents=True))
 
 
 def downstream(ci: ConfigurationItem) -> QuerySet[ConfigurationItem]:
     """Every CI that `ci` needs, directly or transitively: what can break `ci`.
 
     `ci` itself is not included, even when a cycle leads back to it."""
-    return _reachable(ci, towards_dependents=False)
+    return _cis_with(_reachable_ids(ci, towards_dependents=False))
 
 
 def impacted_services(ci: ConfigurationItem) -> QuerySet[ConfigurationItem]:
     """Business services that a failure of `ci` impacts: the services upstream of it, and `ci`
     itself when it is a service."""
-    upstream_ids = RawSQL(
-        _reachable_sql(towards_dependents=True),
-        (RelationshipType.PART_OF.value, RelationshipType.PART_OF.value, ci.pk, ci.pk),
-    )
-    return (
-        ConfigurationItem.objects.filter(Q(pk__in=upstream_ids) | Q(pk=ci.pk))
-        .filter(ci_class__is_service=True)
-        .select_related("ci_class", "owner_team", "location")
-    )
+    reached = _reachable_ids(ci, towards_dependents=True, include_start=True)
+    # Filtering on the (few) service classes first lets the database start from the services
+    # and probe the reached set, instead of fetching every reached CI.
+    service_classes = CIClass.objects.filter(is_service=True).values("pk")
+    return _cis_with(reached).filter(ci_class_id__in=service_classes)
 
 
 def service_dependencies(service: ConfigurationItem) -> QuerySet[ConfigurationItem]:
@@ -160,17 +154,6 @@ def service_dependencies(service: ConfigurationItem) -> QuerySet[ConfigurationIt
 
 
 # --- trees and graphs for pages ----------------------------------------------------------------
-
-
-def _needs_edges(relationships) -> list[tuple[int, int, Relationship]]:
-    """(dependent id, dependency id, relationship) for each relationship."""
-    edges = []
-    for relationship in relationships:
-        if relationship.type == RelationshipType.PART_OF:
-            edges.append((relationship.target_id, relationship.source_id, relationship))
-        else:
-            edges.append((relationship.source_id, relationship.target_id, relationship))
-    return edges
 
 
 @dataclass
@@ -188,11 +171,13 @@ def dependency_tree(service: ConfigurationItem) -> DependencyNode:
     its other mentions are marked `expanded_elsewhere` when it has dependencies of its own."""
     members = {ci.pk: ci for ci in downstream(service)} | {service.pk: service}
     relationships = Relationship.objects.filter(
-        source_id__in=members, target_id__in=members
+        dependent_id__in=members, dependency_id__in=members
     ).order_by("type", "pk")
     needs: dict[int, list[tuple[int, Relationship]]] = {}
-    for dependent, dependency, relationship in _needs_edges(relationships):
-        needs.setdefault(dependent, []).append((dependency, relationship))
+    for relationship in relationships:
+        needs.setdefault(relationship.dependent_id, []).append(
+            (relationship.dependency_id, relationship)
+        )
     for children in needs.values():
         children.sort(key=lambda item: members[item[0]].name)
 
@@ -212,18 +197,13 @@ def dependency_tree(service: ConfigurationItem) -> DependencyNode:
     return root
 
 
-def _step(frontier: set[int], *, towards_dependents: bool) -> list[tuple[int, int]]:
-    """(dependent, dependency) pairs one step from `frontier` in the given direction."""
+def _step(frontier: set[int], *, towards_dependents: bool) -> set[int]:
+    """The CIs one step from `frontier`: its dependents, or its dependencies."""
     if towards_dependents:
-        condition = Q(target_id__in=frontier) & ~Q(type=RelationshipType.PART_OF) | Q(
-            source_id__in=frontier, type=RelationshipType.PART_OF
-        )
-    else:
-        condition = Q(source_id__in=frontier) & ~Q(type=RelationshipType.PART_OF) | Q(
-            target_id__in=frontier, type=RelationshipType.PART_OF
-        )
-    rows = Relationship.objects.filter(condition).only("source_id", "target_id", "type")
-    return [(dependent, dependency) for dependent, dependency, _ in _needs_edges(rows)]
+        rows = Relationship.objects.filter(dependency_id__in=frontier)
+        return set(rows.values_list("dependent_id", flat=True))
+    rows = Relationship.objects.filter(dependent_id__in=frontier)
+    return set(rows.values_list("dependency_id", flat=True))
 
 
 def ci_graph(ci: ConfigurationItem, *, depth: int = 1, direction: str = "both") -> dict:
@@ -240,9 +220,7 @@ def ci_graph(ci: ConfigurationItem, *, depth: int = 1, direction: str = "both") 
         for distance in range(1, depth + 1):
             if not frontier:
                 break
-            found = set()
-            for dependent, dependency in _step(frontier, towards_dependents=towards_dependents):
-                found.add(dependent if towards_dependents else dependency)
+            found = _step(frontier, towards_dependents=towards_dependents)
             frontier = set()
             for node_id in sorted(found):
                 if node_id in levels:

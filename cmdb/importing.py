@@ -305,7 +305,7 @@ class _Lookups:
         for ci_class in CIClass.objects.all():
             self.classes[ci_class.slug.lower()] = ci_class
             self.classes[ci_class.name.lower()] = ci_class
-        self.class_slugs = sorted(c.slug for c in self.classes.values())
+        self.class_slugs = sorted({c.slug for c in self.classes.values()})
         self.teams: dict[str, Team] = {}
         for team in Team.objects.all():
             self.teams[team.slug.lower()] = team

@@ -58,6 +58,7 @@ def ci_detail(request, pk):
         "panels": render_ci_panels(request=request, ci=ci),
         "can_edit": can_edit(request.user),
         "graph_url": reverse("ci-graph", kwargs={"pk": ci.pk}),
+        "graph_depths": [1, 2, 3],
     }
     if context["can_edit"]:
         context["relationship_form"] = RelationshipForm()

@@ -137,5 +137,26 @@
       });
   }
 
-  document.querySelectorAll("[data-graph-url]").forEach(load);
+  function depthButtons(container) {
+    const card = container.closest(".card");
+    card.querySelectorAll("[data-graph-depth]").forEach((button) => {
+      button.addEventListener("click", () => {
+        const url = new URL(container.dataset.graphUrl, window.location.href);
+        url.searchParams.set("depth", button.dataset.graphDepth);
+        container.dataset.graphUrl = url.pathname + url.search;
+        container.dataset.rendered = "loading";
+        card.querySelectorAll("[data-graph-depth]").forEach((other) => {
+          other.classList.toggle("active", other === button);
+          other.setAttribute("aria-pressed", String(other === button));
+        });
+        if (container.itopsGraph) container.itopsGraph.destroy();
+        load(container);
+      });
+    });
+  }
+
+  document.querySelectorAll("[data-graph-url]").forEach((container) => {
+    depthButtons(container);
+    load(container);
+  });
 })();

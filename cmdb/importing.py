@@ -22,20 +22,13 @@ from typing import Any
 
 from cmdb.choices import CIStatus, Criticality, Environment, RelationshipType
 from cmdb.models import CIClass, ConfigurationItem, Location, Relationship
-from cmdb.services import attribute_errors, describe_attribute_errors
+from cmdb.services import CI_FIELDS, attribute_errors, describe_attribute_errors
 from itops.models import Team
 
 FORMATS = ("csv", "json")
-SCALAR_COLUMNS = (
-    "name",
-    "class",
-    "environment",
-    "status",
-    "criticality",
-    "owner_team",
-    "location",
-    "monitoring_address",
-    "description",
+# The CI fields, with `class` for ci_class; attributes have their own columns.
+SCALAR_COLUMNS = tuple(
+    "class" if name == "ci_class" else name for name in CI_FIELDS if name != "attributes"
 )
 RELATIONSHIP_COLUMNS = tuple(RelationshipType.values)
 ATTRIBUTE_PREFIX = "attr."

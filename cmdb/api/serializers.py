@@ -3,7 +3,7 @@ from rest_framework import serializers
 from cmdb import selectors
 from cmdb.choices import RelationshipType
 from cmdb.models import CIClass, ConfigurationItem, Location, Relationship
-from cmdb.services import attribute_errors
+from cmdb.services import CI_FIELDS, attribute_errors
 from itops.models import Team
 
 
@@ -33,23 +33,7 @@ class ConfigurationItemSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ConfigurationItem
-        fields = [
-            "id",
-            "name",
-            "ci_class",
-            "ci_class_name",
-            "is_service",
-            "environment",
-            "status",
-            "criticality",
-            "owner_team",
-            "location",
-            "monitoring_address",
-            "description",
-            "attributes",
-            "created_at",
-            "updated_at",
-        ]
+        fields = ["id", *CI_FIELDS, "ci_class_name", "is_service", "created_at", "updated_at"]
         read_only_fields = ["created_at", "updated_at"]
 
     def validate_attributes(self, value):

@@ -247,3 +247,14 @@ def test_the_list_links_to_import_and_new_only_for_editors(client, agent, ops_en
 
     assert reverse("cmdb:import") not in as_agent and reverse("cmdb:ci-create") not in as_agent
     assert reverse("cmdb:import") in as_ops and reverse("cmdb:ci-create") in as_ops
+
+
+def test_the_admin_lists_cis_read_only_and_edits_classes(client, admin_user, web):
+    client.force_login(admin_user)
+
+    listing = client.get("/admin/cmdb/configurationitem/")
+    classes = client.get("/admin/cmdb/ciclass/")
+
+    assert listing.status_code == 200 and "web-01" in listing.content.decode()
+    assert client.get("/admin/cmdb/configurationitem/add/").status_code == 403
+    assert classes.status_code == 200 and "Hypervisor" in classes.content.decode()

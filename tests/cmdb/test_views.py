@@ -258,3 +258,14 @@ def test_the_admin_lists_cis_read_only_and_edits_classes(client, admin_user, web
     assert listing.status_code == 200 and "web-01" in listing.content.decode()
     assert client.get("/admin/cmdb/configurationitem/add/").status_code == 403
     assert classes.status_code == 200 and "Hypervisor" in classes.content.decode()
+
+
+def test_a_filter_value_that_is_not_allowed_is_shown_as_an_error_and_ignored(client, agent, web):
+    client.force_login(agent)
+
+    response = client.get("/cmdb/", {"environment": "prod", "ordering": "bogus", "page": "x"})
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Select a valid choice" in page
+    assert "web-01" in page

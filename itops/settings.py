@@ -279,7 +279,8 @@ LOGGING = {
 ITOPS_READYZ_WORKER_TIMEOUT = 1.0
 
 # --- CMDB -------------------------------------------------------------------------------------
-# (cmdb settings go here)
+# Largest CI import file the upload page accepts (the command line has no limit).
+CMDB_IMPORT_MAX_BYTES = env_int("ITOPS_CMDB_IMPORT_MAX_BYTES", 5 * 1024 * 1024, minimum=1024)
 
 # --- Service desk -----------------------------------------------------------------------------
 # Resolved tickets close by themselves after this many days; until then the caller may reopen.

@@ -222,6 +222,13 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets whose field names repeat across apps get names of their own.
+    "ENUM_NAME_OVERRIDES": {
+        "LocationKindEnum": "cmdb.choices.LocationKind",
+        "TicketKindEnum": "servicedesk.choices.TicketKind",
+        "TicketStateEnum": "servicedesk.choices.TicketState",
+        "ArticleStateEnum": "servicedesk.knowledge.choices.ArticleState",
+    },
 }
 
 # --- Audit ------------------------------------------------------------------------------------

@@ -1,20 +1,9 @@
-from importlib import import_module
-
 import pytest
-from django.apps import apps
 from playwright.sync_api import expect
 
-from cmdb.demo import ensure_standard_classes, seed_estate
+from cmdb.demo import seed_estate
 from cmdb.models import ConfigurationItem
 from itops.demo import seed_people
-
-
-@pytest.fixture(autouse=True)
-def rows_made_by_migrations(transactional_db):
-    """Each browser test ends by emptying every table, rows made by migrations included (role
-    groups, standard CI classes); put them back before the personas are made."""
-    import_module("itops.migrations.0002_role_groups").create_role_groups(apps, None)
-    ensure_standard_classes()
 
 
 @pytest.fixture

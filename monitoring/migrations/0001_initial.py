@@ -13,18 +13,16 @@ CREATE TABLE monitoring_sample (
 """
 
 
-def create_sample_table(apps, schema_editor):
+def partition_sample_table(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("DROP TABLE monitoring_sample")
         schema_editor.execute(PARTITIONED_SAMPLE_TABLE)
-    else:
-        schema_editor.create_model(apps.get_model("monitoring", "Sample"))
 
 
-def drop_sample_table(apps, schema_editor):
+def unpartition_sample_table(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute("DROP TABLE monitoring_sample CASCADE")
-    else:
-        schema_editor.delete_model(apps.get_model("monitoring", "Sample"))
+        schema_editor.create_model(apps.get_model("monitoring", "Sample"))
 
 
 def create_label_index(apps, schema_editor):
@@ -207,46 +205,40 @@ class Migration(migrations.Migration):
                 "ordering": ["metric", "id"],
             },
         ),
-        # On PostgreSQL the sample table is partitioned by day (partitions are created by
-        # monitoring.ingest.partitions); elsewhere it is a plain table with the same key.
-        migrations.SeparateDatabaseAndState(
-            state_operations=[
-                migrations.CreateModel(
-                    name="Sample",
-                    fields=[
-                        (
-                            "pk",
-                            models.CompositePrimaryKey(
-                                "series_id",
-                                "ts",
-                                blank=True,
-                                editable=False,
-                                primary_key=True,
-                                serialize=False,
-                            ),
-                        ),
-                        ("ts", models.DateTimeField()),
-                        ("value", models.FloatField(null=True)),
-                        (
-                            "series",
-                            models.ForeignKey(
-                                db_constraint=False,
-                                db_index=False,
-                                on_delete=django.db.models.deletion.DO_NOTHING,
-                                related_name="+",
-                                to="monitoring.series",
-                            ),
-                        ),
-                    ],
-                    options={
-                        "ordering": ["series_id", "ts"],
-                    },
+        migrations.CreateModel(
+            name="Sample",
+            fields=[
+                (
+                    "pk",
+                    models.CompositePrimaryKey(
+                        "series_id",
+                        "ts",
+                        blank=True,
+                        editable=False,
+                        primary_key=True,
+                        serialize=False,
+                    ),
+                ),
+                ("ts", models.DateTimeField()),
+                ("value", models.FloatField(null=True)),
+                (
+                    "series",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        db_index=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="monitoring.series",
+                    ),
                 ),
             ],
-            database_operations=[
-                migrations.RunPython(create_sample_table, drop_sample_table),
-            ],
+            options={
+                "ordering": ["series_id", "ts"],
+            },
         ),
+        # On PostgreSQL the sample table is partitioned by day (partitions are created by
+        # monitoring.ingest.partitions); elsewhere it stays the plain table created above.
+        migrations.RunPython(partition_sample_table, unpartition_sample_table),
         migrations.CreateModel(
             name="MinuteRollup",
             fields=[

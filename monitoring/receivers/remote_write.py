@@ -11,7 +11,7 @@ import cramjam
 from google.protobuf.message import DecodeError
 
 from monitoring.choices import MetricType
-from monitoring.ingest import Labels, Metadata, SeriesSamples
+from monitoring.ingest import ColumnBatch, Labels, Metadata
 from monitoring.receivers import prompb
 from monitoring.receivers.http import ReceiverError, too_large
 
@@ -87,9 +87,8 @@ label_cache = LabelCache(LABEL_CACHE_SIZE)
 
 @dataclass
 class DecodedWrite:
-    series: list[SeriesSamples]
+    columns: ColumnBatch
     metadata: list[Metadata]
-    sample_count: int
 
 
 def decode(body: bytes, *, max_decoded_bytes: int) -> DecodedWrite:
@@ -100,19 +99,20 @@ def decode(body: bytes, *, max_decoded_bytes: int) -> DecodedWrite:
     except DecodeError as error:
         raise UndecodableBody(f"The body is not a protobuf WriteRequest: {error}.") from None
     labels_of = label_cache.labels
-    series = []
-    count = 0
+    labels: list[Labels] = []
+    counts: list[int] = []
+    timestamps: list[int] = []
+    values: list[float] = []
+    add_ts, add_value = timestamps.append, values.append
     for timeseries in request.timeseries:
         samples = timeseries.samples
         if not samples:
             continue  # exemplars or native histograms only: not stored
-        count += len(samples)
-        series.append(
-            SeriesSamples(
-                labels_of(tuple(timeseries.labels)),
-                [(sample.timestamp, sample.value) for sample in samples],
-            )
-        )
+        labels.append(labels_of(tuple(timeseries.labels)))
+        counts.append(len(samples))
+        for sample in samples:
+            add_ts(sample.timestamp)
+            add_value(sample.value)
     metadata = [
         Metadata(
             family=entry.metric_family_name,
@@ -122,7 +122,7 @@ def decode(body: bytes, *, max_decoded_bytes: int) -> DecodedWrite:
         )
         for entry in request.metadata
     ]
-    return DecodedWrite(series=series, metadata=metadata, sample_count=count)
+    return DecodedWrite(ColumnBatch(labels, counts, timestamps, values), metadata)
 
 
 def check_headers(content_type: str, params: dict[str, str], encoding: str) -> None:

@@ -43,10 +43,13 @@ class LatestValue(NamedTuple):
     stale: bool
 
 
-def queue_latest(pipeline, points: Iterable[tuple[int, int, float | None]]) -> None:
-    """Queue on `pipeline` the update of (series id, ts ms, value); value None = stale marker."""
+def queue_latest(pipeline, points: dict[int, tuple[int, float | None]]) -> None:
+    """Queue on `pipeline` the update of {series id: (ts ms, value)}; value None = stale."""
     packed = "\n".join(
-        [f"{sid} {ts} {STALE if value is None else repr(value)}" for sid, ts, value in points]
+        [
+            f"{sid} {ts} {STALE if value is None else repr(value)}"
+            for sid, (ts, value) in points.items()
+        ]
     )
     if packed:
         pipeline.eval(_SET_IF_NEWER, 1, LATEST_KEY, packed)

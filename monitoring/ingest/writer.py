@@ -197,7 +197,10 @@ def write_samples(
                 end += count
                 # Samples of a series come in time order (the remote_write rule), so the last
                 # is the newest; Redis keeps the newer one if two batches overlap.
-                _keep_newest(newest, sid, tss[end - 1], values[end - 1])
+                if sid in newest:
+                    _keep_newest(newest, sid, tss[end - 1], values[end - 1])
+                else:
+                    newest[sid] = (tss[end - 1], values[end - 1])
     else:
         sids, tss, values = _filter_samples(
             series_ids, columns, result, newest, stale, oldest_allowed, newest_allowed
@@ -241,7 +244,7 @@ def write_samples(
             inserted = _store(sids, tss, values)
             result.accepted = inserted
             result.duplicates = len(tss) - inserted
-            touch_series(list(set(sids)), now=now)
+            touch_series(set(sids), now=now)
             _mark_late_data(tss, now_ms)
         if stale:
             mark_stale({sid: _ms_to_datetime(ts) for sid, ts in stale.items()})
@@ -343,7 +346,7 @@ def _after_commit(result: WriteResult, *, source: str, newest: dict) -> None:
     )
     try:
         pipeline = redis_client().pipeline(transaction=False)
-        latest.queue_latest(pipeline, ((sid, ts, value) for sid, (ts, value) in newest.items()))
+        latest.queue_latest(pipeline, newest)
         stats.queue_counters(pipeline, counts)
         pipeline.execute()
     except redis.RedisError as error:

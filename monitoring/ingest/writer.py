@@ -247,7 +247,8 @@ def write_samples(
             result.accepted = inserted
             result.duplicates = len(tss) - inserted
             touch_series(set(sids), now=now)
-            _mark_late_data(tss, now_ms)
+            if inserted:  # a resend of stored samples changes no rollup
+                _mark_late_data(tss, now_ms)
         if stale:
             mark_stale({sid: _ms_to_datetime(ts) for sid, ts in stale.items()})
     series_cache.add_many(

@@ -41,7 +41,7 @@ import httpx  # noqa: E402
 SERIES_PER_REQUEST = 1000
 SAMPLES_PER_SERIES = 10
 HOSTS = 1000
-STEP_MS = 2000
+STEP_MS = 1000
 
 CPU_MODES = ["idle", "iowait", "irq", "nice", "softirq", "steal", "system", "user"]
 MOUNTS = [
@@ -248,7 +248,12 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--requests", type=int, default=300, help="measured requests")
     parser.add_argument("--connections", type=int, default=6, help="concurrent connections")
+    parser.add_argument(
+        "--hosts", type=int, default=1000, help="hosts of 100 series each (default 100,000 series)"
+    )
     args = parser.parse_args()
+    global HOSTS
+    HOSTS = args.hosts
 
     django.setup()
     import logging
@@ -283,7 +288,7 @@ def main() -> None:
         rows_before = count_rows()
         cold = asyncio.run(send_all(url, token, warmup, args.connections))
         rows_mid = count_rows()
-        report("warm-up (creates 100,000 series)", cold, rows_mid - rows_before)
+        report(f"warm-up (creates {HOSTS * 100:,} series)", cold, rows_mid - rows_before)
         # Each web process caches the series it has seen; Prometheus sends the same series
         # again and again, so the steady state is "every process knows every series". Replay
         # the warm-up bodies (already stored: the duplicate path) until nearly no process misses.

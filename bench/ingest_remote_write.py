@@ -296,7 +296,7 @@ def main() -> None:
             misses = series_cache_misses()
             asyncio.run(send_all(url, token, warmup, args.connections))
             missed = series_cache_misses() - misses
-            print(f"cache warm-up round: {missed:,} series-cache misses")
+            print(f"cache warm-up round: {missed:,} series-cache misses", flush=True)
             if missed < len(warmup) * SERIES_PER_REQUEST // 100:
                 break
         # Built now and stamped from a few seconds ago, as Prometheus sends them: older
@@ -305,6 +305,7 @@ def main() -> None:
         measured = build_bodies(args.requests, base_ms=int(time.time() * 1000) - 20_000)
         rows_mid = count_rows()
         cpu_before = cpu_snapshot(server)
+        print("sending the measured requests", flush=True)
         warm = asyncio.run(send_all(url, token, measured, args.connections))
         cpu_after = cpu_snapshot(server)
         rows_after = count_rows()

@@ -336,4 +336,57 @@ CELERY_BEAT_SCHEDULE["servicedesk-auto-close-resolved"] = {
 # (slas settings go here)
 
 # --- Monitoring -------------------------------------------------------------------------------
-# (monitoring settings go here)
+# Metric storage (monitoring.ingest): raw samples are kept this many days (whole day partitions
+# are dropped on PostgreSQL), rollups longer.
+ITOPS_METRICS_RETENTION_DAYS = env_int("ITOPS_METRICS_RETENTION_DAYS", 15, minimum=1)
+ITOPS_METRICS_MINUTE_ROLLUP_RETENTION_DAYS = env_int(
+    "ITOPS_METRICS_MINUTE_ROLLUP_RETENTION_DAYS", 90, minimum=1
+)
+ITOPS_METRICS_HOUR_ROLLUP_RETENTION_DAYS = env_int(
+    "ITOPS_METRICS_HOUR_ROLLUP_RETENTION_DAYS", 730, minimum=1
+)
+# Day partitions created ahead of time by the scheduled job (writes create a missing one too).
+ITOPS_METRICS_PARTITIONS_AHEAD_DAYS = env_int("ITOPS_METRICS_PARTITIONS_AHEAD_DAYS", 3, minimum=1)
+# Samples stamped further ahead of the server clock than this are refused.
+ITOPS_METRICS_FUTURE_TOLERANCE_SECONDS = env_int(
+    "ITOPS_METRICS_FUTURE_TOLERANCE_SECONDS", 600, minimum=0
+)
+# Rollups: a bucket is computed once it ended this long ago (room for in-flight samples);
+# samples arriving later than that mark their range for recomputation.
+ITOPS_METRICS_ROLLUP_DELAY_SECONDS = env_int("ITOPS_METRICS_ROLLUP_DELAY_SECONDS", 120, minimum=0)
+ITOPS_METRICS_ROLLUP_MAX_MINUTES_PER_RUN = env_int(
+    "ITOPS_METRICS_ROLLUP_MAX_MINUTES_PER_RUN", 180, minimum=1
+)
+# Series known to exist are cached per process (label set -> id); past this many entries the
+# cache starts over.
+ITOPS_METRICS_SERIES_CACHE_SIZE = env_int("ITOPS_METRICS_SERIES_CACHE_SIZE", 500_000, minimum=1000)
+# Receiver body limits (bytes, after Content-Encoding is undone; remote_write also limits the
+# compressed body).
+ITOPS_REMOTE_WRITE_MAX_BYTES = env_int(
+    "ITOPS_REMOTE_WRITE_MAX_BYTES", 10 * 1024 * 1024, minimum=1024
+)
+ITOPS_REMOTE_WRITE_MAX_DECODED_BYTES = env_int(
+    "ITOPS_REMOTE_WRITE_MAX_DECODED_BYTES", 64 * 1024 * 1024, minimum=1024
+)
+ITOPS_INGEST_JSON_MAX_BYTES = env_int("ITOPS_INGEST_JSON_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
+# Receivers work on this many long-lived threads per web process when database connections
+# are persistent (ITOPS_DB_CONN_MAX_AGE > 0), so each keeps its connection between requests.
+ITOPS_INGEST_THREADS = env_int("ITOPS_INGEST_THREADS", 4, minimum=0, maximum=64)
+# Receivers remember a checked API token this long instead of asking the database each request.
+ITOPS_INGEST_TOKEN_CACHE_SECONDS = env_int("ITOPS_INGEST_TOKEN_CACHE_SECONDS", 10, minimum=0)
+CELERY_BEAT_SCHEDULE["ingest-create-sample-partitions"] = {
+    "task": "monitoring.tasks.ingest_create_partitions_task",
+    "schedule": 3600.0,
+}
+CELERY_BEAT_SCHEDULE["ingest-apply-retention"] = {
+    "task": "monitoring.tasks.ingest_apply_retention_task",
+    "schedule": 3600.0,
+}
+CELERY_BEAT_SCHEDULE["ingest-compute-rollups"] = {
+    "task": "monitoring.tasks.ingest_compute_rollups_task",
+    "schedule": 60.0,
+}
+CELERY_BEAT_SCHEDULE["ingest-link-series-to-cis"] = {
+    "task": "monitoring.tasks.ingest_link_series_task",
+    "schedule": 300.0,
+}

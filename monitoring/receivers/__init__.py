@@ -1,0 +1,1 @@
+"""HTTP receivers that push metrics into `monitoring.ingest`."""

@@ -324,6 +324,12 @@ ITOPS_REMOTE_WRITE_MAX_DECODED_BYTES = env_int(
     "ITOPS_REMOTE_WRITE_MAX_DECODED_BYTES", 64 * 1024 * 1024, minimum=1024
 )
 ITOPS_INGEST_JSON_MAX_BYTES = env_int("ITOPS_INGEST_JSON_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
+# Line protocol (/api/v2/write, /write) and Pushgateway (/metrics/job/...) body limits, in bytes
+# after gzip is undone.
+ITOPS_LINE_PROTOCOL_MAX_BYTES = env_int(
+    "ITOPS_LINE_PROTOCOL_MAX_BYTES", 10 * 1024 * 1024, minimum=1024
+)
+ITOPS_PUSHGATEWAY_MAX_BYTES = env_int("ITOPS_PUSHGATEWAY_MAX_BYTES", 5 * 1024 * 1024, minimum=1024)
 # Receivers remember a checked API token this long instead of asking the database each request.
 ITOPS_INGEST_TOKEN_CACHE_SECONDS = env_int("ITOPS_INGEST_TOKEN_CACHE_SECONDS", 10, minimum=0)
 CELERY_BEAT_SCHEDULE["ingest-create-sample-partitions"] = {

@@ -2,10 +2,12 @@
 
 from django.urls import path
 
-from monitoring.receivers import views
+from monitoring.receivers import influxdb, views
 
 urlpatterns = [
     path("api/v1/write", views.remote_write_view, name="remote-write"),
     path("api/v1/ingest/metrics", views.json_metrics_view, name="ingest-json-metrics"),
     path("metrics", views.platform_metrics_view, name="platform-metrics"),
+    path("api/v2/write", influxdb.influxdb_v2_write_view, name="influxdb-v2-write"),
+    path("write", influxdb.influxdb_v1_write_view, name="influxdb-v1-write"),
 ]

@@ -188,18 +188,20 @@ class _Parser:
         return True
 
     def sample(self, line: str, number: int) -> None:
-        brace = line.find("{")
-        if brace == -1:
-            parts = line.split()
-            name = parts[0]
-            labels: tuple = ()
-            rest = parts[1:]
-        else:
-            name = line[:brace].rstrip(_BLANKS)
-            labels, end = self.labels(line, brace + 1, number)
-            rest = line[end:].split()
-        if not _NAME.fullmatch(name):
+        match = _NAME.match(line)
+        end = match.end() if match else 0
+        if end == 0 or (end < len(line) and line[end] not in " \t{"):
+            name = line.split()[0].split("{")[0]
             raise ExpositionError(number, f"invalid metric name {name!r}")
+        name = line[:end]
+        position = end
+        while position < len(line) and line[position] in _BLANKS:
+            position += 1
+        if position < len(line) and line[position] == "{":
+            labels, position = self.labels(line, position + 1, number)
+        else:
+            labels = ()
+        rest = line[position:].split()
         if "#" in rest:  # an OpenMetrics exemplar follows the value (and timestamp)
             rest = rest[: rest.index("#")]
         if not rest:

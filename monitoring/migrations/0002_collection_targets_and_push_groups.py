@@ -6,100 +6,392 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cmdb', '0001_initial'),
-        ('monitoring', '0001_initial'),
+        ("cmdb", "0001_initial"),
+        ("monitoring", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PushGroup',
+            name="PushGroup",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(help_text='SHA-256 of the grouping key (sorted label pairs).', max_length=64, unique=True)),
-                ('grouping_labels', models.JSONField(help_text='The grouping key: job plus the labels of the push URL (empty values kept).')),
-                ('families', models.JSONField(default=dict, help_text='{family: [label pairs of each of its series, __name__ included]}')),
-                ('pushed_at', models.DateTimeField()),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "key",
+                    models.CharField(
+                        help_text="SHA-256 of the grouping key (sorted label pairs).",
+                        max_length=64,
+                        unique=True,
+                    ),
+                ),
+                (
+                    "grouping_labels",
+                    models.JSONField(
+                        help_text="The grouping key: job plus the labels of the push URL (empty values kept)."
+                    ),
+                ),
+                (
+                    "families",
+                    models.JSONField(
+                        default=dict,
+                        help_text="{family: [label pairs of each of its series, __name__ included]}",
+                    ),
+                ),
+                ("pushed_at", models.DateTimeField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ['key'],
+                "ordering": ["key"],
             },
         ),
         migrations.CreateModel(
-            name='CheckTemplate',
+            name="CheckTemplate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('scrape', 'Prometheus scrape'), ('http', 'HTTP check'), ('tcp', 'TCP connect check')], default='scrape', max_length=10)),
-                ('interval_seconds', models.PositiveIntegerField(default=30, help_text='How often to collect, in seconds.', validators=[django.core.validators.MinValueValidator(5), django.core.validators.MaxValueValidator(86400)])),
-                ('timeout_seconds', models.FloatField(default=10.0, help_text='Give up after this many seconds (at most the interval).', validators=[django.core.validators.MinValueValidator(0.1), django.core.validators.MaxValueValidator(300.0)])),
-                ('labels', models.JSONField(blank=True, default=dict, help_text='Extra labels added to every series collected.')),
-                ('http_method', models.CharField(choices=[('GET', 'GET'), ('HEAD', 'HEAD'), ('POST', 'POST')], default='GET', max_length=6, verbose_name='method')),
-                ('expected_status', models.PositiveSmallIntegerField(blank=True, help_text='HTTP checks: the status code that counts as success (empty: any 2xx).', null=True, validators=[django.core.validators.MinValueValidator(100), django.core.validators.MaxValueValidator(599)])),
-                ('body_match', models.CharField(blank=True, help_text='HTTP checks: the body must contain this text (or match it as a regex).', max_length=500)),
-                ('body_match_regex', models.BooleanField(default=False, verbose_name='body match is a regular expression')),
-                ('tls_verify', models.BooleanField(default=True, help_text='Off: self-signed certificates are accepted (their expiry is still measured).', verbose_name='verify TLS certificates')),
-                ('name', models.CharField(max_length=100)),
-                ('scheme', models.CharField(choices=[('http', 'http'), ('https', 'https')], default='http', help_text='Scrapes and HTTP checks of CIs whose address is not a URL.', max_length=5)),
-                ('port', models.PositiveIntegerField(blank=True, help_text="Used when the CI's monitoring address has no port.", null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(65535)])),
-                ('path', models.CharField(blank=True, help_text='Scrapes and HTTP checks, e.g. /metrics.', max_length=300)),
-                ('enabled', models.BooleanField(default=True)),
-                ('ci_class', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='check_templates', to='cmdb.ciclass')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("scrape", "Prometheus scrape"),
+                            ("http", "HTTP check"),
+                            ("tcp", "TCP connect check"),
+                        ],
+                        default="scrape",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "interval_seconds",
+                    models.PositiveIntegerField(
+                        default=30,
+                        help_text="How often to collect, in seconds.",
+                        validators=[
+                            django.core.validators.MinValueValidator(5),
+                            django.core.validators.MaxValueValidator(86400),
+                        ],
+                    ),
+                ),
+                (
+                    "timeout_seconds",
+                    models.FloatField(
+                        default=10.0,
+                        help_text="Give up after this many seconds (at most the interval).",
+                        validators=[
+                            django.core.validators.MinValueValidator(0.1),
+                            django.core.validators.MaxValueValidator(300.0),
+                        ],
+                    ),
+                ),
+                (
+                    "labels",
+                    models.JSONField(
+                        blank=True,
+                        default=dict,
+                        help_text="Extra labels added to every series collected.",
+                    ),
+                ),
+                (
+                    "http_method",
+                    models.CharField(
+                        choices=[("GET", "GET"), ("HEAD", "HEAD"), ("POST", "POST")],
+                        default="GET",
+                        max_length=6,
+                        verbose_name="method",
+                    ),
+                ),
+                (
+                    "expected_status",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        help_text="HTTP checks: the status code that counts as success (empty: any 2xx).",
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(100),
+                            django.core.validators.MaxValueValidator(599),
+                        ],
+                    ),
+                ),
+                (
+                    "body_match",
+                    models.CharField(
+                        blank=True,
+                        help_text="HTTP checks: the body must contain this text (or match it as a regex).",
+                        max_length=500,
+                    ),
+                ),
+                (
+                    "body_match_regex",
+                    models.BooleanField(
+                        default=False, verbose_name="body match is a regular expression"
+                    ),
+                ),
+                (
+                    "tls_verify",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Off: self-signed certificates are accepted (their expiry is still measured).",
+                        verbose_name="verify TLS certificates",
+                    ),
+                ),
+                ("name", models.CharField(max_length=100)),
+                (
+                    "scheme",
+                    models.CharField(
+                        choices=[("http", "http"), ("https", "https")],
+                        default="http",
+                        help_text="Scrapes and HTTP checks of CIs whose address is not a URL.",
+                        max_length=5,
+                    ),
+                ),
+                (
+                    "port",
+                    models.PositiveIntegerField(
+                        blank=True,
+                        help_text="Used when the CI's monitoring address has no port.",
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(65535),
+                        ],
+                    ),
+                ),
+                (
+                    "path",
+                    models.CharField(
+                        blank=True,
+                        help_text="Scrapes and HTTP checks, e.g. /metrics.",
+                        max_length=300,
+                    ),
+                ),
+                ("enabled", models.BooleanField(default=True)),
+                (
+                    "ci_class",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="check_templates",
+                        to="cmdb.ciclass",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['ci_class__name', 'name'],
+                "ordering": ["ci_class__name", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Target',
+            name="Target",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('scrape', 'Prometheus scrape'), ('http', 'HTTP check'), ('tcp', 'TCP connect check')], default='scrape', max_length=10)),
-                ('interval_seconds', models.PositiveIntegerField(default=30, help_text='How often to collect, in seconds.', validators=[django.core.validators.MinValueValidator(5), django.core.validators.MaxValueValidator(86400)])),
-                ('timeout_seconds', models.FloatField(default=10.0, help_text='Give up after this many seconds (at most the interval).', validators=[django.core.validators.MinValueValidator(0.1), django.core.validators.MaxValueValidator(300.0)])),
-                ('labels', models.JSONField(blank=True, default=dict, help_text='Extra labels added to every series collected.')),
-                ('http_method', models.CharField(choices=[('GET', 'GET'), ('HEAD', 'HEAD'), ('POST', 'POST')], default='GET', max_length=6, verbose_name='method')),
-                ('expected_status', models.PositiveSmallIntegerField(blank=True, help_text='HTTP checks: the status code that counts as success (empty: any 2xx).', null=True, validators=[django.core.validators.MinValueValidator(100), django.core.validators.MaxValueValidator(599)])),
-                ('body_match', models.CharField(blank=True, help_text='HTTP checks: the body must contain this text (or match it as a regex).', max_length=500)),
-                ('body_match_regex', models.BooleanField(default=False, verbose_name='body match is a regular expression')),
-                ('tls_verify', models.BooleanField(default=True, help_text='Off: self-signed certificates are accepted (their expiry is still measured).', verbose_name='verify TLS certificates')),
-                ('name', models.CharField(max_length=200, unique=True)),
-                ('address', models.CharField(help_text='Scrapes and HTTP checks: a URL. TCP checks: host:port.', max_length=500)),
-                ('job', models.CharField(blank=True, help_text="The job label of the series collected (empty: the target's name).", max_length=100)),
-                ('enabled', models.BooleanField(default=True)),
-                ('source', models.CharField(choices=[('manual', 'Made by hand'), ('cmdb', 'Discovered from the CMDB')], default='manual', editable=False, max_length=10)),
-                ('next_run_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('last_run_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('last_duration_seconds', models.FloatField(blank=True, editable=False, null=True)),
-                ('last_error', models.TextField(blank=True, editable=False)),
-                ('last_samples', models.PositiveIntegerField(blank=True, editable=False, help_text='Samples scraped in the last run.', null=True)),
-                ('last_status_code', models.PositiveSmallIntegerField(blank=True, editable=False, null=True)),
-                ('cert_expires_at', models.DateTimeField(blank=True, editable=False, help_text='When the TLS certificate expires.', null=True)),
-                ('health', models.CharField(choices=[('unknown', 'Not run yet'), ('up', 'Up'), ('down', 'Down')], default='unknown', editable=False, max_length=10)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('ci', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='monitoring_targets', to='cmdb.configurationitem', verbose_name='configuration item')),
-                ('template', models.ForeignKey(blank=True, editable=False, help_text='The check template that made this target from its CI.', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='targets', to='monitoring.checktemplate')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("scrape", "Prometheus scrape"),
+                            ("http", "HTTP check"),
+                            ("tcp", "TCP connect check"),
+                        ],
+                        default="scrape",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "interval_seconds",
+                    models.PositiveIntegerField(
+                        default=30,
+                        help_text="How often to collect, in seconds.",
+                        validators=[
+                            django.core.validators.MinValueValidator(5),
+                            django.core.validators.MaxValueValidator(86400),
+                        ],
+                    ),
+                ),
+                (
+                    "timeout_seconds",
+                    models.FloatField(
+                        default=10.0,
+                        help_text="Give up after this many seconds (at most the interval).",
+                        validators=[
+                            django.core.validators.MinValueValidator(0.1),
+                            django.core.validators.MaxValueValidator(300.0),
+                        ],
+                    ),
+                ),
+                (
+                    "labels",
+                    models.JSONField(
+                        blank=True,
+                        default=dict,
+                        help_text="Extra labels added to every series collected.",
+                    ),
+                ),
+                (
+                    "http_method",
+                    models.CharField(
+                        choices=[("GET", "GET"), ("HEAD", "HEAD"), ("POST", "POST")],
+                        default="GET",
+                        max_length=6,
+                        verbose_name="method",
+                    ),
+                ),
+                (
+                    "expected_status",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        help_text="HTTP checks: the status code that counts as success (empty: any 2xx).",
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(100),
+                            django.core.validators.MaxValueValidator(599),
+                        ],
+                    ),
+                ),
+                (
+                    "body_match",
+                    models.CharField(
+                        blank=True,
+                        help_text="HTTP checks: the body must contain this text (or match it as a regex).",
+                        max_length=500,
+                    ),
+                ),
+                (
+                    "body_match_regex",
+                    models.BooleanField(
+                        default=False, verbose_name="body match is a regular expression"
+                    ),
+                ),
+                (
+                    "tls_verify",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Off: self-signed certificates are accepted (their expiry is still measured).",
+                        verbose_name="verify TLS certificates",
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, unique=True)),
+                (
+                    "address",
+                    models.CharField(
+                        help_text="Scrapes and HTTP checks: a URL. TCP checks: host:port.",
+                        max_length=500,
+                    ),
+                ),
+                (
+                    "job",
+                    models.CharField(
+                        blank=True,
+                        help_text="The job label of the series collected (empty: the target's name).",
+                        max_length=100,
+                    ),
+                ),
+                ("enabled", models.BooleanField(default=True)),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[("manual", "Made by hand"), ("cmdb", "Discovered from the CMDB")],
+                        default="manual",
+                        editable=False,
+                        max_length=10,
+                    ),
+                ),
+                ("next_run_at", models.DateTimeField(blank=True, editable=False, null=True)),
+                ("last_run_at", models.DateTimeField(blank=True, editable=False, null=True)),
+                ("last_duration_seconds", models.FloatField(blank=True, editable=False, null=True)),
+                ("last_error", models.TextField(blank=True, editable=False)),
+                (
+                    "last_samples",
+                    models.PositiveIntegerField(
+                        blank=True,
+                        editable=False,
+                        help_text="Samples scraped in the last run.",
+                        null=True,
+                    ),
+                ),
+                (
+                    "last_status_code",
+                    models.PositiveSmallIntegerField(blank=True, editable=False, null=True),
+                ),
+                (
+                    "cert_expires_at",
+                    models.DateTimeField(
+                        blank=True,
+                        editable=False,
+                        help_text="When the TLS certificate expires.",
+                        null=True,
+                    ),
+                ),
+                (
+                    "health",
+                    models.CharField(
+                        choices=[("unknown", "Not run yet"), ("up", "Up"), ("down", "Down")],
+                        default="unknown",
+                        editable=False,
+                        max_length=10,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "ci",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="monitoring_targets",
+                        to="cmdb.configurationitem",
+                        verbose_name="configuration item",
+                    ),
+                ),
+                (
+                    "template",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        help_text="The check template that made this target from its CI.",
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="targets",
+                        to="monitoring.checktemplate",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.AddConstraint(
-            model_name='checktemplate',
-            constraint=models.UniqueConstraint(fields=('ci_class', 'name'), name='unique_check_template_name'),
+            model_name="checktemplate",
+            constraint=models.UniqueConstraint(
+                fields=("ci_class", "name"), name="unique_check_template_name"
+            ),
         ),
         migrations.AddIndex(
-            model_name='target',
-            index=models.Index(fields=['enabled', 'next_run_at'], name='monitoring_target_due'),
+            model_name="target",
+            index=models.Index(fields=["enabled", "next_run_at"], name="monitoring_target_due"),
         ),
         migrations.AddIndex(
-            model_name='target',
-            index=models.Index(fields=['health'], name='monitoring__health_fdf038_idx'),
+            model_name="target",
+            index=models.Index(fields=["health"], name="monitoring__health_fdf038_idx"),
         ),
         migrations.AddConstraint(
-            model_name='target',
-            constraint=models.UniqueConstraint(condition=models.Q(('template__isnull', False)), fields=('ci', 'template'), name='one_target_per_ci_and_template'),
+            model_name="target",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("template__isnull", False)),
+                fields=("ci", "template"),
+                name="one_target_per_ci_and_template",
+            ),
         ),
     ]

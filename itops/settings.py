@@ -348,3 +348,20 @@ CELERY_BEAT_SCHEDULE["ingest-link-series-to-cis"] = {
     "task": "monitoring.tasks.ingest_link_series_task",
     "schedule": 300.0,
 }
+# Collection (monitoring.targets): the dispatcher runs this often and starts the targets that
+# are due; discovered targets are synchronised with the CMDB this often (0: only by hand).
+ITOPS_COLLECT_DISPATCH_SECONDS = env_int("ITOPS_COLLECT_DISPATCH_SECONDS", 5, minimum=1)
+ITOPS_COLLECT_CMDB_SYNC_SECONDS = env_int("ITOPS_COLLECT_CMDB_SYNC_SECONDS", 300, minimum=0)
+# A scrape or HTTP check reads at most this many bytes of the answer (after gzip is undone).
+ITOPS_COLLECT_MAX_BODY_BYTES = env_int(
+    "ITOPS_COLLECT_MAX_BODY_BYTES", 20 * 1024 * 1024, minimum=1024
+)
+CELERY_BEAT_SCHEDULE["collect-dispatch-due-targets"] = {
+    "task": "monitoring.tasks.collect_dispatch_task",
+    "schedule": float(ITOPS_COLLECT_DISPATCH_SECONDS),
+}
+if ITOPS_COLLECT_CMDB_SYNC_SECONDS:
+    CELERY_BEAT_SCHEDULE["collect-sync-cmdb-targets"] = {
+        "task": "monitoring.tasks.collect_sync_cmdb_targets_task",
+        "schedule": float(ITOPS_COLLECT_CMDB_SYNC_SECONDS),
+    }

@@ -4,3 +4,12 @@ from django.apps import AppConfig
 class MonitoringConfig(AppConfig):
     name = "monitoring"
     verbose_name = "Monitoring"
+
+    def ready(self):
+        from itops import audit, demo
+        from monitoring.targets import admin, tasks  # noqa: F401 - registers admin and tasks
+        from monitoring.targets.models import CheckTemplate, Target
+
+        audit.track(Target, exclude=list(Target.RUN_STATE_FIELDS))
+        audit.track(CheckTemplate)
+        demo.register_seeder(order=62, seeder="monitoring.targets.demo.seed_targets")

@@ -60,3 +60,12 @@ def make_ci(name: str | None = None, **fields):
 
 def make_link_rule(label: str = "instance", pattern: str = r"^(.+?)(?::\d+)?$", **fields):
     return SeriesLinkRule.objects.create(label=label, pattern=pattern, **fields)
+
+
+def make_target(name: str | None = None, **fields):
+    from monitoring.targets.models import Target
+
+    fields.setdefault("kind", "scrape")
+    fields.setdefault("address", "http://127.0.0.1:9/metrics")
+    fields.setdefault("timeout_seconds", 5)
+    return Target.objects.create(name=name or f"target-{next(_sequence)}", **fields)

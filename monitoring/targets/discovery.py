@@ -14,7 +14,7 @@ The sync (scheduled, and the "Discover from CMDB" button) is idempotent:
 
 How a template and a CI address make a target address (the address may be `host`,
 `host:port` or a URL): a URL is used as it is (a scrape adds the template's path when the URL
-has none; a TCP check takes its host and port); otherwise `<scheme>://<host>:<port><path>` for
+has none; a TCP check takes its host, and its port when it names one, else the template's); otherwise `<scheme>://<host>:<port><path>` for
 scrapes and HTTP checks and `<host>:<port>` for TCP checks, where the CI's own port wins over
 the template's.
 """
@@ -89,6 +89,8 @@ def address_for(ci_address: str, template: CheckTemplate) -> str | None:
     if not host:
         return None
     port = port or template.port
+    if ":" in host:
+        host = f"[{host}]"
     if template.kind == TargetKind.TCP:
         return f"{host}:{port}" if port else None
     netloc = f"{host}:{port}" if port else host

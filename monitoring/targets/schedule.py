@@ -9,7 +9,8 @@ transaction with `SELECT ... FOR UPDATE SKIP LOCKED` and moves their `next_run_a
 slot before anything is enqueued: two dispatchers running at once claim disjoint sets, and a
 target is never claimed twice for the same slot. (SQLite has no row locks, but its IMMEDIATE
 transactions serialise the two dispatchers, with the same result.) Each claimed target gets its
-own task, which expires after one interval: a backlog never runs a target twice in a row.
+own task, which expires after one interval: a backlog never runs a target twice in a row. A
+target that is late runs at once and then rejoins its rhythm (see `next_run_after_claim`).
 """
 
 import hashlib
@@ -42,6 +43,17 @@ def next_slot(target_id: int, interval_seconds: int, after: datetime) -> datetim
     return datetime.fromtimestamp(slot / 1000, tz=after.tzinfo or timezone.get_current_timezone())
 
 
+def next_run_after_claim(target_id: int, interval_seconds: int, now: datetime) -> datetime:
+    """Where a claimed target runs next: its next slot, unless that is less than half an
+    interval away (the target was late: new, re-enabled, or the workers were down), in which
+    case the slot after. So runs are never closer than half an interval, and an on-time
+    target keeps its exact rhythm."""
+    slot = next_slot(target_id, interval_seconds, now)
+    if (slot - now).total_seconds() < interval_seconds / 2:
+        slot += timedelta(seconds=interval_seconds)
+    return slot
+
+
 def claim_due_targets(*, now: datetime | None = None, limit: int = DISPATCH_BATCH) -> list[Target]:
     """Claim the enabled targets whose time has come: their `next_run_at` moves to their next
     slot in the same transaction. Returns the claimed targets."""
@@ -55,7 +67,7 @@ def claim_due_targets(*, now: datetime | None = None, limit: int = DISPATCH_BATC
             .only("id", "interval_seconds", "timeout_seconds", "next_run_at")[:limit]
         )
         for target in due:
-            target.next_run_at = next_slot(target.id, target.interval_seconds, now)
+            target.next_run_at = next_run_after_claim(target.id, target.interval_seconds, now)
         Target.objects.bulk_update(due, ["next_run_at"])
     return due
 

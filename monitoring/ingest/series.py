@@ -204,12 +204,49 @@ def _metadata_for(metrics: set[str]) -> dict[str, MetricMetadata]:
 # --- liveness ---------------------------------------------------------------------------------
 
 
-def touch_series(series_ids: list[int], *, now: datetime) -> None:
+TOUCH_INTERVAL_SECONDS = 60.0
+
+
+class RecentlyTouched:
+    """Series this process moved `last_seen` for within the last minute, so a steady stream
+    costs one UPDATE per series per minute instead of one per write.
+
+    Another process's stale marker is therefore undone in the database up to a minute late
+    (the latest value in Redis is exact at once); a stale marker handled by this process
+    forgets the series here, so its next sample revives it immediately."""
+
+    def __init__(self, max_size: int):
+        self.max_size = max_size
+        self._at: dict[int, float] = {}
+
+    def due(self, series_ids: Iterable[int]) -> list[int]:
+        clock = time.monotonic()
+        at = self._at
+        due = [sid for sid in series_ids if clock - at.get(sid, -1e9) >= TOUCH_INTERVAL_SECONDS]
+        if len(at) + len(due) > self.max_size:
+            at.clear()
+        for sid in due:
+            at[sid] = clock
+        return due
+
+    def forget(self, series_ids: Iterable[int]) -> None:
+        for sid in series_ids:
+            self._at.pop(sid, None)
+
+    def clear(self) -> None:
+        self._at.clear()
+
+
+recently_touched = RecentlyTouched(settings.ITOPS_METRICS_SERIES_CACHE_SIZE)
+
+
+def touch_series(series_ids: Iterable[int], *, now: datetime) -> None:
     """Record that samples arrived: moves `last_seen` forward (at most once a minute per series)
     and revives series a stale marker had ended."""
+    series_ids = recently_touched.due(series_ids)
     if not series_ids:
         return
-    threshold = now - timezone.timedelta(seconds=60)
+    threshold = now - timezone.timedelta(seconds=TOUCH_INTERVAL_SECONDS)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(
@@ -232,6 +269,7 @@ def mark_stale(stale_at: dict[int, datetime]) -> int:
 
     Markers usually come in bursts with one timestamp (a target went away), so this is one
     UPDATE per distinct time."""
+    recently_touched.forget(stale_at)
     by_time: dict[datetime, list[int]] = {}
     for series_id, at in stale_at.items():
         by_time.setdefault(at, []).append(series_id)

@@ -102,10 +102,11 @@ def delete_target(*, target: Target, by: User | None) -> None:
 
 
 def run_target_now(*, target: Target, by: User | None) -> None:
-    """Collect `target` now, outside its schedule (also when it is disabled)."""
+    """Collect `target` now, outside its schedule (also when it is disabled). Nothing is
+    written here, so the task is queued at once (inline when tasks run eagerly)."""
     from monitoring.targets.tasks import enqueue_collection
 
-    transaction.on_commit(lambda: enqueue_collection(target, expires=False))
+    enqueue_collection(target, expires=False)
 
 
 def discover_targets(*, by: User | None) -> SyncResult:

@@ -33,10 +33,8 @@ from monitoring.receivers import line_protocol
 from monitoring.receivers.http import (
     ReceiverError,
     bad_request,
-    content_encoding,
-    gunzip,
     now_ms,
-    read_body,
+    read_plain_body,
     receiver,
     require_scope,
     token_cache,
@@ -127,17 +125,7 @@ def _count_skipped(receiver_name: str, count: int) -> None:
 
 
 def _write(request, *, receiver_name: str, precision: str) -> HttpResponse:
-    limit = settings.ITOPS_LINE_PROTOCOL_MAX_BYTES
-    body = read_body(request, limit=limit)
-    encoding = content_encoding(request)
-    if encoding in ("gzip", "x-gzip"):
-        body = gunzip(body, limit=limit)
-    elif encoding not in ("", "identity"):
-        raise ReceiverError(
-            415,
-            f"Content-Encoding must be gzip, identity or absent, not {encoding!r}.",
-            code="unsupported_media_type",
-        )
+    body = read_plain_body(request, limit=settings.ITOPS_LINE_PROTOCOL_MAX_BYTES)
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as error:

@@ -113,34 +113,34 @@ def label_name(tag_key: str) -> str:
 
 
 class _NameCache:
-    """Raw series key (`measurement,tags` as written) -> parsed parts, and (raw key, field key)
-    -> the label tuple of that series, so repeated batches (Telegraf sends the same series every
-    interval) skip unescaping, sanitising and sorting, and reuse the same tuples."""
+    """Raw series key (`measurement,tags` as written) -> {field key: label tuple}, so repeated
+    batches (Telegraf sends the same series every interval) skip unescaping, sanitising and
+    sorting, and reuse the same tuples (which write_samples' series cache then finds)."""
 
     def __init__(self):
-        self.keys: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {}
-        self.labels: dict[tuple[str, str], Labels] = {}
+        self.keys: dict[str, tuple[str, tuple[tuple[str, str], ...], dict[str, Labels]]] = {}
+        self.size = 0
 
-    def series_labels(self, raw_key: str, field: str, parse_key, number: int) -> Labels:
-        labels = self.labels.get((raw_key, field))
-        if labels is not None:
-            return labels
-        parsed = self.keys.get(raw_key)
-        if parsed is None:
-            parsed = parse_key(raw_key, number)
-            if len(self.keys) >= _CACHE_LIMIT:
-                self.keys = {}
-            self.keys[raw_key] = parsed
-        measurement, tags = parsed
+    def fields_of(self, raw_key: str, number: int) -> tuple:
+        """(measurement, tag pairs, {field: labels}) of a raw key, parsing it the first time."""
+        entry = self.keys.get(raw_key)
+        if entry is None:
+            measurement, tags = _parse_key(raw_key, number)
+            if self.size >= _CACHE_LIMIT:
+                self.clear()
+            entry = self.keys[raw_key] = (measurement, tags, {})
+        return entry
+
+    def labels(self, entry: tuple, field: str) -> Labels:
+        measurement, tags, by_field = entry
         labels = tuple(sorted(((METRIC_NAME_LABEL, metric_name(measurement, field)), *tags)))
-        if len(self.labels) >= _CACHE_LIMIT:
-            self.labels = {}
-        self.labels[(raw_key, field)] = labels
+        by_field[field] = labels
+        self.size += 1
         return labels
 
     def clear(self) -> None:
         self.keys = {}
-        self.labels = {}
+        self.size = 0
 
 
 name_cache = _NameCache()
@@ -232,10 +232,19 @@ def _parse_key(raw_key: str, number: int) -> tuple[str, tuple[tuple[str, str], .
     return measurement, tuple(sorted(tags.items()))
 
 
+_FLOAT_ENDS = frozenset("0123456789.")
+
+
 def _field_value(raw: str, key: str, number: int, line: str) -> float | None:
-    """The numeric value of a field; None for a string field."""
+    """The numeric value of a field; LineError if it is not one."""
     last = raw[-1:]
-    if last == "i":
+    if last in _FLOAT_ENDS:
+        # float() also takes "1_0" and surrounding blanks; line protocol does not.
+        if "_" not in raw and _FLOAT.match(raw):
+            value = float(raw)
+            if math.isfinite(value):
+                return value
+    elif last == "i":
         digits = raw[:-1]
         if _INTEGER.match(digits):
             number_value = int(digits)
@@ -253,10 +262,6 @@ def _field_value(raw: str, key: str, number: int, line: str) -> float | None:
         return 1.0
     elif raw in _FALSE:
         return 0.0
-    elif _FLOAT.match(raw):
-        value = float(raw)
-        if math.isfinite(value):
-            return value
     raise LineError(number, f"invalid value {raw!r} for field {key!r}", line)
 
 
@@ -311,7 +316,8 @@ def parse(body: str, *, precision: str, now_ms: int, names: _NameCache = name_ca
     """Parse a whole body; raise LineError for the first bad line (nothing is kept)."""
     to_ms = TO_MILLISECONDS[precision]
     grouped: dict[Labels, list[tuple[int, float]]] = {}
-    series_labels = names.series_labels
+    fields_of = names.fields_of
+    new_labels = names.labels
     batch = ParsedBatch(series=[])
     points = samples = strings = 0
     for number, line in enumerate(body.split("\n"), start=1):
@@ -357,11 +363,15 @@ def parse(body: str, *, precision: str, now_ms: int, names: _NameCache = name_ca
         else:
             raise LineError(number, f"invalid timestamp {raw_ts!r}", line)
         points += 1
+        entry = fields_of(raw_key, number)
+        by_field = entry[2]
         for key, value in fields:
             if value is None:
                 strings += 1
                 continue
-            labels = series_labels(raw_key, key, _parse_key, number)
+            labels = by_field.get(key)
+            if labels is None:
+                labels = new_labels(entry, key)
             samples += 1
             bucket = grouped.get(labels)
             if bucket is None:

@@ -29,11 +29,9 @@ from monitoring.ingest.labels import LABEL_NAME
 from monitoring.receivers.http import (
     ReceiverError,
     bad_request,
-    content_encoding,
-    gunzip,
     media_type,
     now_ms,
-    read_body,
+    read_plain_body,
     receiver,
     require_scope,
 )
@@ -87,24 +85,14 @@ def grouping_key(path: str) -> dict[str, str]:
 
 
 def _body_text(request) -> str:
-    content_type, params = media_type(request)
+    content_type, _params = media_type(request)
     if content_type == "application/vnd.google.protobuf":
         raise ReceiverError(
             415,
             "The protobuf push format is not supported; push the text format (version 0.0.4).",
             code="unsupported_media_type",
         )
-    limit = settings.ITOPS_PUSHGATEWAY_MAX_BYTES
-    body = read_body(request, limit=limit)
-    encoding = content_encoding(request)
-    if encoding in ("gzip", "x-gzip"):
-        body = gunzip(body, limit=limit)
-    elif encoding not in ("", "identity"):
-        raise ReceiverError(
-            415,
-            f"Content-Encoding must be gzip or absent, not {encoding!r}.",
-            code="unsupported_media_type",
-        )
+    body = read_plain_body(request, limit=settings.ITOPS_PUSHGATEWAY_MAX_BYTES)
     try:
         return exposition.decode(body)
     except exposition.ExpositionError as error:

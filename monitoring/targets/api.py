@@ -13,6 +13,7 @@ from itops.permissions import roles_permission
 from monitoring.targets import selectors, services
 from monitoring.targets.filtersets import TargetFilterSet
 from monitoring.targets.models import Target
+from monitoring.targets.services import EDITABLE_FIELDS
 
 OPS_WRITE = [*viewsets.ModelViewSet.permission_classes, roles_permission(Role.OPS_ENGINEER)]
 
@@ -28,46 +29,13 @@ class TargetSerializer(serializers.ModelSerializer):
         model = Target
         fields = [
             "id",
-            "name",
-            "kind",
-            "address",
-            "job",
-            "interval_seconds",
-            "timeout_seconds",
-            "labels",
-            "enabled",
-            "ci",
+            *EDITABLE_FIELDS,
             "ci_name",
-            "http_method",
-            "expected_status",
-            "body_match",
-            "body_match_regex",
-            "tls_verify",
             "source",
-            "health",
-            "next_run_at",
-            "last_run_at",
-            "last_duration_seconds",
-            "last_error",
-            "last_samples",
-            "last_status_code",
-            "cert_expires_at",
+            *Target.RUN_STATE_FIELDS,
             "created_at",
-            "updated_at",
         ]
-        read_only_fields = [
-            "source",
-            "health",
-            "next_run_at",
-            "last_run_at",
-            "last_duration_seconds",
-            "last_error",
-            "last_samples",
-            "last_status_code",
-            "cert_expires_at",
-            "created_at",
-            "updated_at",
-        ]
+        read_only_fields = ["source", *Target.RUN_STATE_FIELDS, "created_at"]
         # Uniqueness and the rest are checked by the service (Target.full_clean).
         validators = []
 

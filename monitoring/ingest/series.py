@@ -154,9 +154,37 @@ def create_series(new: list[NewSeries], *, now: datetime) -> dict[int, SeriesOut
     """Insert the series that do not exist yet (idempotent, safe beside concurrent writers),
     with metadata and CI link, and say for each id what happened. Samples of a COLLIDED
     series must be refused. Runs inside the caller's transaction.
+
+    Most ids missing from a process's cache exist already (another worker created them, or
+    the process restarted), so existing rows are read first and only the rest is inserted.
     """
     if not new:
         return {}
+    stored = _stored([item.id for item in new])
+    missing = [item for item in new if item.id not in stored]
+    if missing:
+        _insert(missing, now=now)
+        stored.update(_stored([item.id for item in missing]))
+    outcome = {}
+    for item in new:
+        metric, labels, first_seen = stored.get(item.id, (None, None, None))
+        if metric != item.metric or labels != item.labels:
+            outcome[item.id] = SeriesOutcome.COLLIDED
+        elif first_seen == now:
+            outcome[item.id] = SeriesOutcome.CREATED
+        else:
+            outcome[item.id] = SeriesOutcome.EXISTED
+    return outcome
+
+
+def _stored(ids: list[int]) -> dict[int, tuple[str, dict, datetime]]:
+    rows = Series.objects.filter(id__in=ids).values_list("id", "metric", "labels", "first_seen")
+    return {
+        series_id: (metric, labels, first_seen) for series_id, metric, labels, first_seen in rows
+    }
+
+
+def _insert(new: list[NewSeries], *, now: datetime) -> None:
     metadata = _metadata_for({item.metric for item in new})
     ci_ids = link_rules.resolve([item.labels for item in new])
     rows = []
@@ -177,23 +205,7 @@ def create_series(new: list[NewSeries], *, now: datetime) -> dict[int, SeriesOut
                 unit=meta.unit if meta else "",
             )
         )
-    Series.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
-    stored = {
-        series_id: (metric, labels, first_seen)
-        for series_id, metric, labels, first_seen in Series.objects.filter(
-            id__in=[item.id for item in new]
-        ).values_list("id", "metric", "labels", "first_seen")
-    }
-    outcome = {}
-    for item in new:
-        metric, labels, first_seen = stored.get(item.id, (None, None, None))
-        if (metric, labels) != (item.metric, item.labels):
-            outcome[item.id] = SeriesOutcome.COLLIDED
-        elif first_seen == now:
-            outcome[item.id] = SeriesOutcome.CREATED
-        else:
-            outcome[item.id] = SeriesOutcome.EXISTED
-    return outcome
+    Series.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
 
 
 def _metadata_for(metrics: set[str]) -> dict[str, MetricMetadata]:

@@ -71,6 +71,7 @@ class WriteResult:
     duplicates: int = 0
     stale_markers: int = 0
     series_created: int = 0
+    series_cache_misses: int = 0
     rejected: Counter = field(default_factory=Counter)
     first_error: str = ""
 
@@ -178,6 +179,7 @@ def write_samples(
     # 2. Samples: the common case (every series valid, every timestamp in range, no NaN at
     # all, so no stale marker) is checked with a few C-level passes over the columns and
     # needs no per-sample Python; anything else goes sample by sample.
+    result.series_cache_misses = len(new_keys)
     tss, values = columns.timestamps, columns.values
     total = sum(values)
     newest: dict[int, tuple[int, float | None]] = {}
@@ -343,6 +345,9 @@ def _after_commit(result: WriteResult, *, source: str, newest: dict) -> None:
         counts[key] = amount
     counts[stats.line_key("itops_ingest_series_created_total", receiver=source)] = (
         result.series_created
+    )
+    counts[stats.line_key("itops_ingest_series_cache_misses_total", receiver=source)] = (
+        result.series_cache_misses
     )
     try:
         pipeline = redis_client().pipeline(transaction=False)

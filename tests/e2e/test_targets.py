@@ -3,6 +3,7 @@
 import http.server
 import threading
 
+import pytest
 from playwright.sync_api import expect
 
 from monitoring.models import Series, Target
@@ -28,8 +29,21 @@ class ExporterHandler(http.server.BaseHTTPRequestHandler):
         pass
 
 
+@pytest.fixture
+def role_groups(transactional_db):
+    """The role groups come from a data migration, and a transactional test that ran before
+    this one emptied the database: make them again before the personas are made."""
+    from django.contrib.auth.models import Group
+
+    from itops.choices import Role
+    from itops.roles import group_name
+
+    for role in Role:
+        Group.objects.get_or_create(name=group_name(role))
+
+
 def test_an_ops_engineer_adds_a_target_runs_it_and_sees_its_health(
-    page, login, live_server_url, ops_engineer, screenshot
+    role_groups, page, login, live_server_url, ops_engineer, screenshot
 ):
     exporter = http.server.ThreadingHTTPServer(("127.0.0.1", 0), ExporterHandler)
     threading.Thread(target=exporter.serve_forever, daemon=True).start()

@@ -93,7 +93,7 @@ def test_discover_creates_targets_from_the_cmdb(api_for, ops_engineer):
 
 
 @pytest.mark.parametrize("persona", ["agent", "change_manager"])
-def test_staff_other_than_ops_can_read_but_not_change_targets(api_for, persona, request):
+def test_staff_other_than_ops_can_read_but_not_change_targets(api_for, persona, request, db):
     user = request.getfixturevalue(persona)
     target = make_target("web")
     client = api_for(user)

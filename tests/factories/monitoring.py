@@ -67,5 +67,5 @@ def make_target(name: str | None = None, **fields):
 
     fields.setdefault("kind", "scrape")
     fields.setdefault("address", "http://127.0.0.1:9/metrics")
-    fields.setdefault("timeout_seconds", 5)
+    fields.setdefault("timeout_seconds", 10)
     return Target.objects.create(name=name or f"target-{next(_sequence)}", **fields)

@@ -228,6 +228,8 @@ SPECTACULAR_SETTINGS = {
         "TicketKindEnum": "servicedesk.choices.TicketKind",
         "TicketStateEnum": "servicedesk.choices.TicketState",
         "ArticleStateEnum": "servicedesk.knowledge.choices.ArticleState",
+        "TicketSourceEnum": "servicedesk.choices.TicketSource",
+        "TargetSourceEnum": "monitoring.targets.choices.TargetSource",
     },
 }
 
@@ -369,6 +371,12 @@ ITOPS_REMOTE_WRITE_MAX_DECODED_BYTES = env_int(
     "ITOPS_REMOTE_WRITE_MAX_DECODED_BYTES", 64 * 1024 * 1024, minimum=1024
 )
 ITOPS_INGEST_JSON_MAX_BYTES = env_int("ITOPS_INGEST_JSON_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
+# Line protocol (/api/v2/write, /write) and Pushgateway (/metrics/job/...) body limits, in bytes
+# after gzip is undone.
+ITOPS_LINE_PROTOCOL_MAX_BYTES = env_int(
+    "ITOPS_LINE_PROTOCOL_MAX_BYTES", 10 * 1024 * 1024, minimum=1024
+)
+ITOPS_PUSHGATEWAY_MAX_BYTES = env_int("ITOPS_PUSHGATEWAY_MAX_BYTES", 5 * 1024 * 1024, minimum=1024)
 # Receivers work on this many long-lived threads per web process when database connections
 # are persistent (ITOPS_DB_CONN_MAX_AGE > 0), so each keeps its connection between requests.
 ITOPS_INGEST_THREADS = env_int("ITOPS_INGEST_THREADS", 4, minimum=0, maximum=64)
@@ -390,3 +398,20 @@ CELERY_BEAT_SCHEDULE["ingest-link-series-to-cis"] = {
     "task": "monitoring.tasks.ingest_link_series_task",
     "schedule": 300.0,
 }
+# Collection (monitoring.targets): the dispatcher runs this often and starts the targets that
+# are due; discovered targets are synchronised with the CMDB this often (0: only by hand).
+ITOPS_COLLECT_DISPATCH_SECONDS = env_int("ITOPS_COLLECT_DISPATCH_SECONDS", 5, minimum=1)
+ITOPS_COLLECT_CMDB_SYNC_SECONDS = env_int("ITOPS_COLLECT_CMDB_SYNC_SECONDS", 300, minimum=0)
+# A scrape or HTTP check reads at most this many bytes of the answer (after gzip is undone).
+ITOPS_COLLECT_MAX_BODY_BYTES = env_int(
+    "ITOPS_COLLECT_MAX_BODY_BYTES", 20 * 1024 * 1024, minimum=1024
+)
+CELERY_BEAT_SCHEDULE["collect-dispatch-due-targets"] = {
+    "task": "monitoring.tasks.collect_dispatch_task",
+    "schedule": float(ITOPS_COLLECT_DISPATCH_SECONDS),
+}
+if ITOPS_COLLECT_CMDB_SYNC_SECONDS:
+    CELERY_BEAT_SCHEDULE["collect-sync-cmdb-targets"] = {
+        "task": "monitoring.tasks.collect_sync_cmdb_targets_task",
+        "schedule": float(ITOPS_COLLECT_CMDB_SYNC_SECONDS),
+    }

@@ -551,17 +551,17 @@ def _as_json(value):
 
 
 class CatalogForm(StyledFormMixin, forms.Form):
-    """The form of one catalog item. After `is_valid()`, `answers` holds what to store (the
-    same shape `validate_answers` returns) for `order_catalog_item(answers=...)`."""
+    """The form of one catalog item (build it with `build_catalog_form`). After `is_valid()`,
+    `answers` holds what to store (the shape `validate_answers` returns) for
+    `order_catalog_item(answers=...)`."""
+
+    definition: list[dict[str, Any]] = []
 
     def __init__(self, *args, item, user, **kwargs):
         self.item = item
         self.user = user
-        self.definition = item_definition(item)
         self.answers: dict[str, Any] = {}
         super().__init__(*args, **kwargs)
-        for spec in self.definition:
-            self.fields[spec["name"]] = _form_field(spec)
 
     def clean(self):
         cleaned = super().clean()
@@ -571,10 +571,7 @@ class CatalogForm(StyledFormMixin, forms.Form):
             if spec["name"] in cleaned
         }
         # Questions a browser leaves out of the POST (unticked boxes) are empty, not defaulted.
-        check = check_answers(
-            [spec | {"default": None} for spec in self.definition],
-            submitted,
-        )
+        check = check_answers([spec | {"default": None} for spec in self.definition], submitted)
         for name, messages in check.errors.items():
             if name in self.fields and name not in self.errors:
                 for message in messages:
@@ -584,7 +581,11 @@ class CatalogForm(StyledFormMixin, forms.Form):
 
 
 def build_catalog_form(item, *, user, data=None, initial=None, prefix=None) -> CatalogForm:
-    """A Django form (Bootstrap-styled) asking `item`'s questions; bound when `data` is given.
-
-    Raises FormDefinitionError when the item's stored definition is broken."""
-    return CatalogForm(data=data, initial=initial, prefix=prefix, item=item, user=user)
+    """A Django form (Bootstrap-styled) asking `item`'s questions in order; bound when `data`
+    is given. Raises FormDefinitionError when the item's stored definition is broken."""
+    definition = item_definition(item)
+    fields = {spec["name"]: _form_field(spec) for spec in definition}
+    form_class = type("CatalogItemForm", (CatalogForm,), fields)
+    # Set after the class is made: a question may be called "definition" too.
+    form_class.definition = definition
+    return form_class(data=data, initial=initial, prefix=prefix, item=item, user=user)

@@ -7,7 +7,9 @@ Who approves (decided when the request is opened, one RequestApproval row per pe
 - group approval: every active member of the item's approval group. With mode "any" the first
   decision settles it (approve or reject); with mode "all" every member must approve and one
   rejection rejects.
-The person the request is for and the person ordering are never asked to approve it themselves.
+The person the request is for and the person ordering are never asked to approve it themselves;
+a manager who orders for someone reporting to them has approved by ordering (their approval is
+recorded as approved at once).
 
 A decision is made once, by its approver only, while the request waits for approval. Rejection
 needs a comment; it rejects the request (a final state) and the comment is shown to the
@@ -40,10 +42,17 @@ from servicedesk.signals import approval_decided, approval_requested, send_on_co
 class ApprovalPlan:
     """Who will be asked to approve a request: `source`, `group` and `approvers`."""
 
-    def __init__(self, source: str, approvers: list[User], group: Team | None = None):
+    def __init__(
+        self,
+        source: str,
+        approvers: list[User],
+        group: Team | None = None,
+        ordered_by_approver=False,
+    ):
         self.source = source
         self.approvers = approvers
         self.group = group
+        self.ordered_by_approver = ordered_by_approver
 
 
 def _name(user: User) -> str:
@@ -59,8 +68,10 @@ def plan_approval(*, item: CatalogItem, caller: User, requester: User) -> Approv
     excluded = {caller.pk, requester.pk}
     if item.approval == CatalogApproval.MANAGER:
         manager = caller.manager
-        if manager is not None and manager.is_active and manager.pk not in excluded:
-            return ApprovalPlan(ApprovalSource.MANAGER, [manager])
+        if manager is not None and manager.is_active and manager.pk != caller.pk:
+            return ApprovalPlan(
+                ApprovalSource.MANAGER, [manager], ordered_by_approver=manager.pk == requester.pk
+            )
         if item.approval_group_id is None:
             raise DomainError(
                 f"{item.name} needs the approval of {_name(caller)}'s manager, but no manager is "
@@ -93,8 +104,9 @@ def plan_approval(*, item: CatalogItem, caller: User, requester: User) -> Approv
 
 
 def ask_for_approval(*, request: Ticket, plan: ApprovalPlan, by: User | None) -> list:
-    """Create the approvals of a new (locked) request and move it to Pending approval. Part of
-    ordering; runs in its transaction."""
+    """Create the approvals of a new (locked) request and move it to Pending approval (or, when
+    the approver ordered it, straight on to fulfilment). Part of ordering; runs in its
+    transaction."""
     with acting_as(by):
         approvals = [
             RequestApproval.objects.create(
@@ -102,6 +114,15 @@ def ask_for_approval(*, request: Ticket, plan: ApprovalPlan, by: User | None) ->
             )
             for approver in plan.approvers
         ]
+        if plan.ordered_by_approver:
+            for approval in approvals:
+                approval.state = ApprovalState.APPROVED
+                approval.comment = "Approved by ordering the request."
+                approval.decided_at = timezone.now()
+                approval.save(update_fields=["state", "comment", "decided_at"])
+    if plan.ordered_by_approver:
+        start_fulfilment(request, by=by)
+        return approvals
     move_ticket(request, TicketState.PENDING_APPROVAL, by=by)
     for approval in approvals:
         send_on_commit(approval_requested, ticket=request, by=by, approval=approval)

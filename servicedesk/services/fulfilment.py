@@ -230,7 +230,11 @@ def _finish_request_if_done(request: Ticket, *, by: User | None) -> None:
 def _lock(task: FulfilmentTask) -> tuple[Ticket, FulfilmentTask]:
     """The task's request, then the task, under row locks (always in that order)."""
     request = lock_ticket(task.request)
-    locked = FulfilmentTask.objects.select_for_update().select_related("team").get(pk=task.pk)
+    locked = (
+        FulfilmentTask.objects.select_for_update(of=("self",))
+        .select_related("team")
+        .get(pk=task.pk)
+    )
     locked.request = request
     return request, locked
 

@@ -322,6 +322,9 @@ SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
         # Impact and urgency share their 1-3 scale.
         "ImpactUrgencyEnum": "servicedesk.choices.Impact",
         "OnHoldReasonEnum": "servicedesk.choices.OnHoldReason",
+        "ApprovalSourceEnum": "servicedesk.choices.ApprovalSource",
+        "TicketSourceEnum": "servicedesk.choices.TicketSource",
+        "ResolutionCodeEnum": "servicedesk.choices.ResolutionCode",
     }
 )
 # Problem candidates: at least this many incidents on one CI or in one (sub)category, opened

@@ -63,6 +63,16 @@ _TRUE = frozenset({"true", "on", "1", "yes"})
 _FALSE = frozenset({"false", "off", "0", "no", ""})
 
 
+FORM_DEFINITION_HELP = (
+    "A JSON list of questions, asked in order. Each has a name (lowercase, e.g. "
+    '"needed_by") and a type: text, textarea, choice, number, date, user, ci or checkbox; '
+    "optionally label, required, help_text, default and order. Per type: text/textarea "
+    "max_length; choice choices (texts or {value, label}) and multiple; number min, max and "
+    'integer; ci ci_classes (CI class slugs). Example: [{"name": "model", "type": "choice", '
+    '"required": true, "choices": ["14 inch", "16 inch"]}]'
+)
+
+
 class FormDefinitionError(Exception):
     """A definition that cannot be used; `messages` name the question each problem is in."""
 

@@ -8,7 +8,7 @@ from django.contrib import admin
 from django.db.models import Count
 from django.utils.html import format_html
 
-from cmdb.admin import AdminRoleAdmin
+from cmdb.admin import AdminRoleAdmin, ReadOnlyAdmin
 from itops.choices import Role
 from itops.roles import has_role
 from servicedesk.catalog_forms import FORM_DEFINITION_HELP, FormDefinitionError, build_catalog_form
@@ -204,7 +204,7 @@ class CatalogItemAdmin(AdminRoleAdmin):
 
 
 @admin.register(RequestApproval)
-class RequestApprovalAdmin(AdminRoleAdmin):
+class RequestApprovalAdmin(ReadOnlyAdmin):
     """Read only: approvals are decided by their approvers through the services."""
 
     list_display = ("request", "approver", "source", "group", "state", "created_at", "decided_at")
@@ -212,27 +212,15 @@ class RequestApprovalAdmin(AdminRoleAdmin):
     search_fields = ("request__number", "approver__username")
     list_select_related = ("request", "approver", "group")
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(FulfilmentTask)
-class FulfilmentTaskAdmin(AdminRoleAdmin):
+class FulfilmentTaskAdmin(ReadOnlyAdmin):
     """Read only: tasks move through the fulfilment services' state table."""
 
     list_display = ("number", "title", "request", "team", "assignee", "state", "created_at")
     list_filter = ("state", "team")
     search_fields = ("title", "request__number")
     list_select_related = ("request", "team", "assignee")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class CommentInline(admin.TabularInline):

@@ -284,18 +284,22 @@ def start_task(*, task: FulfilmentTask, by: User | None) -> FulfilmentTask:
     return task
 
 
+def _finish(task: FulfilmentTask, target: str, *, by: User | None, notes: str) -> FulfilmentTask:
+    request, task = _lock(task)
+    _require_workable(request, task)
+    _move_task(task, target, by=by, notes=notes)
+    _open_ready_tasks(request, by=by)
+    _finish_request_if_done(request, by=by)
+    return task
+
+
 @transaction.atomic
 def complete_task(*, task: FulfilmentTask, by: User | None, note: str = "") -> FulfilmentTask:
     """Mark a task done; opens the tasks waiting for it and resolves the request when none is
     left to do."""
     _require_staff(by, "work fulfilment tasks")
     notes = clean_text(note, field="note", required=False, max_length=MAX_TEXT_LENGTH)
-    request, task = _lock(task)
-    _require_workable(request, task)
-    _move_task(task, TaskState.DONE, by=by, notes=notes)
-    _open_ready_tasks(request, by=by)
-    _finish_request_if_done(request, by=by)
-    return task
+    return _finish(task, TaskState.DONE, by=by, notes=notes)
 
 
 @transaction.atomic
@@ -304,12 +308,7 @@ def cancel_task(*, task: FulfilmentTask, by: User | None, reason: str) -> Fulfil
     request."""
     _require_staff(by, "cancel fulfilment tasks")
     notes = clean_text(reason, field="reason", required=True, max_length=MAX_TEXT_LENGTH)
-    request, task = _lock(task)
-    _require_workable(request, task)
-    _move_task(task, TaskState.CANCELLED, by=by, notes=notes)
-    _open_ready_tasks(request, by=by)
-    _finish_request_if_done(request, by=by)
-    return task
+    return _finish(task, TaskState.CANCELLED, by=by, notes=notes)
 
 
 @transaction.atomic

@@ -326,8 +326,17 @@ SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
         # Impact and urgency share their 1-3 scale.
         "ImpactUrgencyEnum": "servicedesk.choices.Impact",
         "OnHoldReasonEnum": "servicedesk.choices.OnHoldReason",
+        "ApprovalSourceEnum": "servicedesk.choices.ApprovalSource",
+        "TicketSourceEnum": "servicedesk.choices.TicketSource",
+        "ResolutionCodeEnum": "servicedesk.choices.ResolutionCode",
     }
 )
+# Problem candidates: at least this many incidents on one CI or in one (sub)category, opened
+# within this many days and linked to no problem, suggest a problem.
+ITOPS_PROBLEM_CANDIDATE_MIN_INCIDENTS = env_int(
+    "ITOPS_PROBLEM_CANDIDATE_MIN_INCIDENTS", 3, minimum=2, maximum=1000
+)
+ITOPS_PROBLEM_CANDIDATE_DAYS = env_int("ITOPS_PROBLEM_CANDIDATE_DAYS", 7, minimum=1, maximum=365)
 CELERY_BEAT_SCHEDULE["servicedesk-auto-close-resolved"] = {
     "task": "servicedesk.tasks.auto_close_resolved_tickets_task",
     "schedule": 15 * 60.0,

@@ -206,3 +206,80 @@ class CatalogApproval(models.TextChoices):
 
 # PostgreSQL text-search configuration of the ticket search document and queries.
 TICKET_SEARCH_CONFIG = "english"
+
+
+# --- Service catalog, approvals and fulfilment ------------------------------------------------
+
+
+class CatalogFieldType(models.TextChoices):
+    """The kinds of question a catalog item's form may ask (see servicedesk.catalog_forms)."""
+
+    TEXT = "text", "Single-line text"
+    TEXTAREA = "textarea", "Multi-line text"
+    CHOICE = "choice", "Choice (single or multiple)"
+    NUMBER = "number", "Number"
+    DATE = "date", "Date"
+    USER = "user", "Person"
+    CI = "ci", "Configuration item"
+    CHECKBOX = "checkbox", "Checkbox"
+
+
+class GroupApprovalMode(models.TextChoices):
+    ANY = "any", "Any one member decides"
+    ALL = "all", "Every member must approve"
+
+
+class ApprovalSource(models.TextChoices):
+    MANAGER = "manager", "Manager"
+    GROUP = "group", "Approval group"
+
+
+class ApprovalState(models.TextChoices):
+    PENDING = "pending", "Requested"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+    NOT_REQUIRED = "not_required", "No longer required"
+
+
+A = ApprovalState
+# An approval is decided once; a request that no longer waits (decided by another approver,
+# cancelled) retires the approvals still open as "no longer required".
+APPROVAL_TRANSITIONS: dict[str, frozenset[str]] = {
+    A.PENDING: frozenset({A.APPROVED, A.REJECTED, A.NOT_REQUIRED}),
+    A.APPROVED: frozenset(),
+    A.REJECTED: frozenset(),
+    A.NOT_REQUIRED: frozenset(),
+}
+del A
+
+
+class TaskState(models.TextChoices):
+    WAITING = "waiting", "Waiting for earlier tasks"
+    OPEN = "open", "Open"
+    IN_PROGRESS = "in_progress", "In progress"
+    DONE = "done", "Done"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+T = TaskState
+# A fulfilment task that waits for earlier ones opens when they are all done or cancelled.
+TASK_TRANSITIONS: dict[str, frozenset[str]] = {
+    T.WAITING: frozenset({T.OPEN, T.CANCELLED}),
+    T.OPEN: frozenset({T.IN_PROGRESS, T.DONE, T.CANCELLED}),
+    T.IN_PROGRESS: frozenset({T.OPEN, T.DONE, T.CANCELLED}),
+    T.DONE: frozenset(),
+    T.CANCELLED: frozenset(),
+}
+TASK_FINISHED_STATES = frozenset({T.DONE, T.CANCELLED})
+TASK_ACTIVE_STATES = frozenset({T.OPEN, T.IN_PROGRESS})
+del T
+
+
+# --- Problems ---------------------------------------------------------------------------------
+
+
+class CandidateBasis(models.TextChoices):
+    """What the incidents of a problem candidate have in common."""
+
+    CI = "ci", "Same configuration item"
+    CATEGORY = "category", "Same category"

@@ -24,6 +24,15 @@ watcher_removed = Signal()  # ticket, by, user
 ticket_linked = Signal()  # ticket, by, link (a TicketLink to another app's object)
 ticket_unlinked = Signal()  # ticket, by, content_type, object_id, link_type
 
+# Service catalog (servicedesk.services.approvals and .fulfilment); `ticket` is the request.
+approval_requested = Signal()  # ticket, by, approval (a RequestApproval; approval.approver)
+approval_decided = Signal()  # ticket, by, approval (approval.state approved/rejected, .comment)
+task_assigned = Signal()  # ticket, by, task (a FulfilmentTask that opened or was reassigned)
+task_state_changed = Signal()  # ticket, by, task, old_state, new_state
+request_fulfilled = Signal()  # ticket, by: its last task finished and the request was resolved
+# Problems (servicedesk.services.problems); `ticket` is the problem.
+known_error_changed = Signal()  # ticket, by, is_known_error
+
 
 def send_on_commit(signal: Signal, **kwargs) -> None:
     """Send `signal` once the current transaction commits; a failing receiver is logged and

@@ -3,9 +3,10 @@
 Other apps import these names from `servicedesk.models`, never from the sub-modules.
 """
 
-from servicedesk.models.catalog import CatalogItem
+from servicedesk.models.catalog import CatalogItem, CatalogTaskTemplate
 from servicedesk.models.classification import Category, PriorityMatrixCell
 from servicedesk.models.conversation import Attachment, Comment
+from servicedesk.models.fulfilment import FulfilmentTask, RequestApproval
 from servicedesk.models.knowledge import (
     Article,
     ArticleCategory,
@@ -33,11 +34,14 @@ __all__ = [
     "AssignmentRule",
     "Attachment",
     "CatalogItem",
+    "CatalogTaskTemplate",
     "Category",
     "Comment",
+    "FulfilmentTask",
     "Incident",
     "PriorityMatrixCell",
     "Problem",
+    "RequestApproval",
     "ServiceRequest",
     "Ticket",
     "TicketLink",

@@ -167,6 +167,9 @@ class Ticket(models.Model):
     root_cause = models.TextField(blank=True)
     workaround = models.TextField(blank=True)
     is_known_error = models.BooleanField(default=False)
+    known_error_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the problem was published as a known error."
+    )
 
     # Service requests
     catalog_item = models.ForeignKey(

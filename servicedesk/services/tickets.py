@@ -4,6 +4,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils import timezone
 
 from itops.audit import acting_as
 from itops.errors import Conflict, DomainError
@@ -374,6 +375,7 @@ def open_problem(
                 workaround, field="workaround", required=False, max_length=MAX_TEXT_LENGTH
             ),
             "is_known_error": is_known_error,
+            "known_error_at": timezone.now() if is_known_error else None,
         },
     )
     for incident in incidents:
@@ -455,6 +457,10 @@ def update_ticket(*, ticket: Ticket, changes: dict[str, Any], by: User | None) -
     if "problem" in changed:
         _check_problem(ticket, ticket.problem)
     update_fields = [*changed, "updated_at"]
+    if "is_known_error" in changed:
+        # The known-error list shows when each entry was published.
+        ticket.known_error_at = timezone.now() if ticket.is_known_error else None
+        update_fields.append("known_error_at")
     if {"impact", "urgency"} & changed.keys():
         ticket.priority = priority_for(impact=ticket.impact, urgency=ticket.urgency)
         update_fields.append("priority")

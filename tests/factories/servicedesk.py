@@ -51,3 +51,17 @@ def make_affected_ci(name: str | None = None, *, owner_team=None, is_service: bo
     return ConfigurationItem.objects.create(
         name=name or f"ci-{next(_sequence)}", ci_class=ci_class, owner_team=owner_team
     )
+
+
+def make_task_template(item: CatalogItem, *, team, **fields):
+    from servicedesk.models import CatalogTaskTemplate
+
+    fields.setdefault("title", f"Fulfilment step {next(_sequence)}")
+    return CatalogTaskTemplate.objects.create(catalog_item=item, team=team, **fields)
+
+
+def order_item(item: CatalogItem, *, requester, answers=None, by=None, **fields):
+    """Order `item` through the catalog service, as the requester unless `by` is given."""
+    return services.order_catalog_item(
+        item=item, requester=requester, answers=answers or {}, by=by or requester, **fields
+    )

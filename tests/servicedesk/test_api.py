@@ -64,7 +64,11 @@ def test_end_user_cannot_set_agent_fields_when_opening(requester, api_for, servi
 def test_end_user_opens_a_request_for_a_catalog_item(requester, api_for, service_desk_team):
     from tests.factories.servicedesk import make_catalog_item
 
-    item = make_catalog_item(name="New laptop", fulfilment_group=service_desk_team)
+    item = make_catalog_item(
+        name="New laptop",
+        fulfilment_group=service_desk_team,
+        form_definition=[{"name": "model", "type": "text"}],
+    )
 
     response = api_for(requester).post(
         "/api/v1/requests/",

@@ -80,6 +80,13 @@ class MetricMetadata(models.Model):
         return self.family
 
 
+def _series_key_column():
+    # No FK constraint and no separate index: the composite primary key leads with series_id.
+    return models.ForeignKey(
+        Series, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
+
+
 class Sample(models.Model):
     """One value of one series at one time; (series, ts) is unique, so a resend is stored once.
 
@@ -89,13 +96,7 @@ class Sample(models.Model):
     """
 
     pk = models.CompositePrimaryKey("series_id", "ts")
-    series = models.ForeignKey(
-        Series,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_index=False,  # the primary key leads with series_id
-        related_name="+",
-    )
+    series = _series_key_column()
     ts = models.DateTimeField()
     value = models.FloatField(null=True)
 
@@ -110,13 +111,7 @@ class Rollup(models.Model):
     """Aggregates of the samples of one series in one bucket [bucket, bucket + resolution)."""
 
     pk = models.CompositePrimaryKey("series_id", "bucket")
-    series = models.ForeignKey(
-        Series,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_index=False,  # the primary key leads with series_id
-        related_name="+",
-    )
+    series = _series_key_column()
     bucket = models.DateTimeField()
     count = models.IntegerField()
     sum = models.FloatField(null=True)

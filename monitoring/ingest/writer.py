@@ -376,7 +376,7 @@ def _store_postgres(sids, tss, values) -> int:
                 connection.cursor() as cursor,
                 connection.wrap_database_errors,
             ):
-                cursor.copy_expert(_COPY_SAMPLES, io.BytesIO(payload), size=len(payload))
+                cursor.copy_expert(_COPY_SAMPLES, io.BytesIO(payload), len(payload))
             return len(sids)
         except IntegrityError as error:
             code = getattr(error.__cause__, "pgcode", None)
@@ -400,7 +400,7 @@ def _store_postgres(sids, tss, values) -> int:
         cursor.copy_expert(
             f"COPY {_STAGING} (series_id, ts, value) FROM STDIN (FORMAT binary)",
             io.BytesIO(payload),
-            size=len(payload),
+            len(payload),
         )
         cursor.execute(
             f"INSERT INTO monitoring_sample (series_id, ts, value) "

@@ -249,6 +249,8 @@ class _Parser:
                 if self.peek() == ",":
                     self.pos += 1
                     self.skip_space()
+                elif not self.peek():
+                    self.fail("Expected '}' to close the label matchers")
                 elif self.peek() != "}":
                     self.fail("Expected ',' or '}' after a label matcher")
             self.pos += 1

@@ -2,7 +2,7 @@
 
 import pytest
 
-from monitoring.queries import MatchOp, Matcher, SelectorError, parse_selector, parse_selectors
+from monitoring.queries import Matcher, MatchOp, SelectorError, parse_selector, parse_selectors
 
 
 def pairs(selector):

@@ -29,11 +29,16 @@ class BadParameter(DomainError):
     code = "bad_parameter"
 
 
-def parse_duration_seconds(text: str, *, field: str) -> float:
-    """`30s`, `5m`, `1h30m`, `2d`, or plain seconds (`300`, `1.5`)."""
+def _required(text: str | None, *, field: str) -> str:
     text = (text or "").strip()
     if not text:
         raise BadParameter(f"{field} is empty.", field=field)
+    return text
+
+
+def parse_duration_seconds(text: str, *, field: str) -> float:
+    """`30s`, `5m`, `1h30m`, `2d`, or plain seconds (`300`, `1.5`)."""
+    text = _required(text, field=field)
     if _NUMBER.match(text):
         seconds = float(text)
     else:
@@ -68,9 +73,7 @@ def parse_step(text: str) -> int:
 
 def parse_time(text: str, *, field: str) -> float:
     """RFC 3339 (`2024-05-01T12:00:00Z`, with an offset or fractions) or Unix seconds."""
-    text = (text or "").strip()
-    if not text:
-        raise BadParameter(f"{field} is empty.", field=field)
+    text = _required(text, field=field)
     if _NUMBER.match(text):
         seconds = float(text)
     else:

@@ -7,7 +7,6 @@ sent as strings, since JSON numbers lose precision past 2**53.
 """
 
 import math
-import time
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
@@ -23,16 +22,15 @@ from monitoring.queries import (
     label_values,
     metric_names,
     parse_selectors,
-    parse_step,
-    parse_time,
     query_range,
     series_list,
 )
-from monitoring.queries.params import nice_step_at_least
-
-DEFAULT_RANGE_SECONDS = 3600
-# An unset step aims at about this many points per series.
-AUTO_STEP_POINTS = 250
+from monitoring.queries.requests import (
+    limit_param,
+    optional_selectors,
+    range_arguments,
+    selector_texts,
+)
 
 MATCH_PARAMETERS = [
     OpenApiParameter(
@@ -48,24 +46,6 @@ LIMIT_PARAMETER = OpenApiParameter(
 )
 
 
-def selector_texts(params) -> list[str]:
-    return params.getlist("match[]") + params.getlist("match")
-
-
-def optional_selectors(params):
-    texts = selector_texts(params)
-    return parse_selectors(texts) if texts else None
-
-
-def limit_param(params) -> int | None:
-    text = params.get("limit")
-    if text in (None, ""):
-        return None
-    if not text.isdigit() or int(text) < 1:
-        raise BadParameter("limit must be a positive whole number.", field="limit")
-    return int(text)
-
-
 def finite(value) -> float | None:
     return value if value is not None and math.isfinite(value) else None
 
@@ -75,48 +55,6 @@ def ci_link(ci) -> dict | None:
         return None
     url = ci.get_absolute_url() if hasattr(ci, "get_absolute_url") else None
     return {"id": ci.pk, "name": ci.name, "url": url}
-
-
-def enum_param(params, name: str, choices, default):
-    text = params.get(name)
-    if text in (None, ""):
-        return default
-    try:
-        return choices(text)
-    except ValueError:
-        allowed = ", ".join(choice.value for choice in choices)
-        raise BadParameter(f"{name} must be one of {allowed}; got {text!r}.", field=name) from None
-
-
-def range_arguments(params, *, now: float | None = None) -> dict:
-    """The keyword arguments of `query_range` from query parameters (defaults: the last hour,
-    a step giving about 250 points, avg)."""
-    now = time.time() if now is None else now
-    end = parse_time(params["end"], field="end") if params.get("end") else now
-    if params.get("start"):
-        start = parse_time(params["start"], field="start")
-    else:
-        start = end - DEFAULT_RANGE_SECONDS
-    if end < start:
-        raise BadParameter("end is before start.", field="end")
-    if params.get("step"):
-        step = parse_step(params["step"])
-    else:
-        step = nice_step_at_least((end - start) / AUTO_STEP_POINTS)
-    by_text = params.get("by", "")
-    by = tuple(name.strip() for name in by_text.split(",") if name.strip())
-    group = enum_param(params, "group", GroupOp, None)
-    if by and group is None:
-        group = GroupOp.SUM
-    return {
-        "selectors": parse_selectors(selector_texts(params)),
-        "start": start,
-        "end": end,
-        "step": step,
-        "agg": enum_param(params, "agg", Aggregation, Aggregation.AVG),
-        "group": group,
-        "by": by,
-    }
 
 
 def range_result_body(result) -> dict:

@@ -47,6 +47,20 @@ class MatchOp(enum.StrEnum):
         return self in (MatchOp.NOT_EQUAL, MatchOp.NOT_REGEX)
 
 
+def quote_value(value: str) -> str:
+    """A label value as a double-quoted selector string."""
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    return f'"{escaped}"'
+
+
+def series_selector(metric: str | None, labels: dict[str, str]) -> str:
+    """`metric{name="value", ...}`: how Prometheus writes a series, and a selector for it."""
+    inner = ", ".join(f"{name}={quote_value(value)}" for name, value in sorted(labels.items()))
+    if not inner and metric:
+        return metric
+    return f"{metric or ''}{{{inner}}}"
+
+
 _FLAGS_PREFIX = re.compile(r"\(\?[is]+\)")
 
 
@@ -94,8 +108,7 @@ class Matcher:
         return f"{flags}^(?:{pattern})$"
 
     def __str__(self):
-        escaped = self.value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-        return f'{self.name}{self.op}"{escaped}"'
+        return f"{self.name}{self.op}{quote_value(self.value)}"
 
 
 @dataclass(frozen=True)

@@ -179,12 +179,14 @@ def _table_columns(source: Source) -> tuple[str, str, str]:
 
 
 def _fetch_postgres(source, agg, series_ids, step, lo, hi) -> dict[int, list[tuple[int, float]]]:
+    # Windows are numbered floor(epoch / step). The epoch as a double (faster than numeric) is
+    # exact for whole seconds, so a sample on a window boundary always lands in the later one.
     table, time_column, value_column = _table_columns(source)
     if agg is Aggregation.RATE:
         lookback = lo - timedelta(seconds=_RATE_LOOKBACK[source])
         sql = (
             f"SELECT series_id, w, sum(increase) FROM ("
-            f"  SELECT series_id, t, floor(extract(epoch FROM t) / %s)::bigint AS w,"
+            f"  SELECT series_id, t, floor(date_part('epoch', t) / %s)::bigint AS w,"
             f"    CASE WHEN previous IS NULL THEN NULL WHEN v >= previous THEN v - previous"
             f"    ELSE v END AS increase"
             f"  FROM (SELECT series_id, {time_column} AS t, {value_column} AS v,"
@@ -198,7 +200,7 @@ def _fetch_postgres(source, agg, series_ids, step, lo, hi) -> dict[int, list[tup
     else:
         expressions = _RAW_EXPRESSIONS if source is Source.RAW else _ROLLUP_EXPRESSIONS
         sql = (
-            f"SELECT series_id, floor(extract(epoch FROM {time_column}) / %s)::bigint AS w, "
+            f"SELECT series_id, floor(date_part('epoch', {time_column}) / %s)::bigint AS w, "
             f"{expressions[agg]} FROM {table} "
             f"WHERE series_id = ANY(%s) AND {time_column} >= %s AND {time_column} < %s "
             f"GROUP BY 1, 2 ORDER BY 1, 2"

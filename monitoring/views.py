@@ -10,6 +10,7 @@ from django.http import QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 
+from cmdb.models import ConfigurationItem
 from itops.choices import Role
 from itops.errors import DomainError
 from itops.roles import role_required
@@ -56,6 +57,7 @@ class ExplorerQuery:
     by: str = ""
     view: str = "chart"
     refresh: bool = False
+    ci: str = ""
 
     @classmethod
     def from_params(cls, params: QueryDict) -> "ExplorerQuery":
@@ -72,13 +74,14 @@ class ExplorerQuery:
             by=params.get("by", "").strip(),
             view="table" if params.get("view") == "table" else "chart",
             refresh=params.get("refresh") == "on",
+            ci=params.get("ci", "").strip(),
         )
 
     def api_params(self, *, now: float | None = None) -> QueryDict:
         """The query API's parameters for this form, the time range made absolute."""
         params = QueryDict(mutable=True)
         params.setlist("match[]", self.matches)
-        for name in ("step", "agg", "group", "by"):
+        for name in ("step", "agg", "group", "by", "ci"):
             if getattr(self, name):
                 params[name] = getattr(self, name)
         if self.range == "custom":
@@ -117,6 +120,19 @@ def _table(result) -> dict:
     }
 
 
+def _ci_filter(request, query: ExplorerQuery) -> dict | None:
+    """The CI the explorer is limited to, and the URL of the same query without that limit."""
+    if not query.ci:
+        return None
+    ci = ConfigurationItem.objects.filter(pk=query.ci).first() if query.ci.isdigit() else None
+    params = request.GET.copy()
+    params.pop("ci", None)
+    return {
+        "name": ci.name if ci else f"#{query.ci}",
+        "remove_url": f"{request.path}?{params.urlencode()}",
+    }
+
+
 @role_required(Role.OPS_ENGINEER)
 def explorer(request):
     query = ExplorerQuery.from_params(request.GET)
@@ -139,6 +155,7 @@ def explorer(request):
             "error": error,
             "chart_params": query.chart_params() if query.matches else "",
             "range_seconds": RANGE_SECONDS.get(query.range),
+            "ci_filter": _ci_filter(request, query),
         },
     )
 

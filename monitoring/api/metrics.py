@@ -26,6 +26,7 @@ from monitoring.queries import (
     series_list,
 )
 from monitoring.queries.requests import (
+    ci_param,
     limit_param,
     optional_selectors,
     range_arguments,
@@ -43,6 +44,9 @@ MATCH_PARAMETERS = [
 ]
 LIMIT_PARAMETER = OpenApiParameter(
     "limit", int, description="At most this many items (capped by ITOPS_METRICS_LIST_MAX_ITEMS)."
+)
+CI_PARAMETER = OpenApiParameter(
+    "ci", int, description="Only series linked to the configuration item with this id."
 )
 
 
@@ -154,12 +158,16 @@ class MetricsReadView(APIView):
 class SeriesView(MetricsReadView):
     @extend_schema(
         summary="Series matching selectors",
-        parameters=[*MATCH_PARAMETERS, LIMIT_PARAMETER],
+        parameters=[*MATCH_PARAMETERS, CI_PARAMETER, LIMIT_PARAMETER],
         responses={200: SeriesListSerializer},
     )
     def get(self, request):
         selectors = parse_selectors(selector_texts(request.query_params))
-        listing = series_list(selectors, limit=limit_param(request.query_params))
+        listing = series_list(
+            selectors,
+            limit=limit_param(request.query_params),
+            ci_id=ci_param(request.query_params),
+        )
         results = [
             {
                 "id": str(info.series.id),
@@ -194,6 +202,7 @@ class QueryRangeView(MetricsReadView):
             OpenApiParameter("agg", str, enum=[a.value for a in Aggregation]),
             OpenApiParameter("group", str, enum=[g.value for g in GroupOp]),
             OpenApiParameter("by", str, description="Comma-separated labels to group by."),
+            CI_PARAMETER,
         ],
         responses={200: RangeResultSerializer},
     )

@@ -54,9 +54,12 @@ def describe_series(series: list[Series]) -> list[SeriesInfo]:
     return described
 
 
-def series_list(selectors: list[Selector], *, limit: int | None = None) -> Listing:
-    """Series matching any selector, with CI, latest value and staleness."""
-    selection = select_series(selectors, limit=list_limit(limit), with_ci=True)
+def series_list(
+    selectors: list[Selector], *, limit: int | None = None, ci_id: int | None = None
+) -> Listing:
+    """Series matching any selector (of CI `ci_id` when given), with CI, latest value and
+    staleness."""
+    selection = select_series(selectors, limit=list_limit(limit), ci_id=ci_id, with_ci=True)
     return Listing(describe_series(selection.series), selection.truncated)
 
 

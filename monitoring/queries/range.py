@@ -374,10 +374,12 @@ def query_range(
     agg: Aggregation = Aggregation.AVG,
     group: GroupOp | None = None,
     by: tuple[str, ...] = (),
+    ci_id: int | None = None,
 ) -> RangeResult:
-    """The points of every series matching any of `selectors` between `start` and `end` (Unix
-    seconds), one per `step` seconds, each summarising its window with `agg`; combined across
-    series with `group` by the labels `by` when asked. Raises BadParameter or QueryTooLarge
+    """The points of every series matching any of `selectors` (and linked to the CI `ci_id`
+    when given) between `start` and `end` (Unix seconds), one per `step` seconds, each
+    summarising its window with `agg`; combined across series with `group` by the labels `by`
+    when asked. Raises BadParameter or QueryTooLarge
     (both 400 in the API) with a message saying what to change."""
     if step < 1:
         raise BadParameter("step is too small: the smallest step is 1 second.", field="step")
@@ -395,6 +397,7 @@ def query_range(
         selectors,
         limit=settings.ITOPS_METRICS_QUERY_MAX_SERIES,
         seen_since=_EPOCH + timedelta(seconds=max(0.0, first - step - margin)),
+        ci_id=ci_id,
     )
     if selection.truncated:
         raise QueryTooLarge(

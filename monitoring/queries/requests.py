@@ -31,6 +31,16 @@ def limit_param(params) -> int | None:
     return int(text)
 
 
+def ci_param(params) -> int | None:
+    """`ci`: only series linked to the configuration item with this id."""
+    text = params.get("ci")
+    if text in (None, ""):
+        return None
+    if not text.isdigit():
+        raise BadParameter("ci must be the id of a configuration item.", field="ci")
+    return int(text)
+
+
 def enum_param(params, name: str, choices, default):
     text = params.get(name)
     if text in (None, ""):
@@ -70,4 +80,5 @@ def range_arguments(params, *, now: float | None = None) -> dict:
         "agg": enum_param(params, "agg", Aggregation, Aggregation.AVG),
         "group": group,
         "by": by,
+        "ci_id": ci_param(params),
     }

@@ -94,15 +94,19 @@ def select_series(
     *,
     limit: int,
     seen_since: datetime | None = None,
+    ci_id: int | None = None,
     with_ci: bool = False,
 ) -> SeriesSelection:
     """Up to `limit` series matching any of `selectors`, ordered by metric and labels.
 
     `seen_since`: leave out series whose samples stopped arriving before this time.
+    `ci_id`: only series linked to this configuration item.
     """
     queryset, exact = matching_queryset(selectors)
     if seen_since is not None:
         queryset = queryset.filter(last_seen__gte=seen_since)
+    if ci_id is not None:
+        queryset = queryset.filter(ci_id=ci_id)
     if with_ci:
         queryset = queryset.select_related("ci")
     queryset = queryset.order_by("metric", "id")

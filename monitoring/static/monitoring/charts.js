@@ -7,6 +7,7 @@
 // Everything the API sends is inserted as text, never as HTML.
 (function () {
   "use strict";
+  if (window.ItopsCharts) return; // included by several panels of one page
 
   const PALETTE = ["#3b5bdb", "#e8590c", "#2f9e44", "#c2255c", "#7048e8", "#0c8599",
                    "#f08c00", "#5c940d", "#862e9c", "#1971c2", "#e03131", "#495057"];
@@ -134,7 +135,7 @@
       return;
     }
     plot.replaceChildren();
-    describe(meta, body);
+    if (el.dataset.meta === "off") meta.hidden = true; else describe(meta, body);
     const unit = el.dataset.unit || "";
     const names = body.series.map(seriesName);
     const options = {
@@ -228,9 +229,21 @@
     }, 150);
   });
 
-  document.addEventListener("DOMContentLoaded", () => {
-    document.querySelectorAll("[data-chart]").forEach(load);
-  });
+  function loadNew(root) {
+    root.querySelectorAll("[data-chart]").forEach((el) => {
+      if (el._loaded) return;
+      el._loaded = true;
+      load(el);
+    });
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", () => loadNew(document));
+  } else {
+    loadNew(document);
+  }
+  // Charts in fragments that htmx swaps in (panels loaded later).
+  document.addEventListener("htmx:afterSettle", (event) => loadNew(event.target));
 
   window.ItopsCharts = { load, draw, seriesName, formatValue };
 })();

@@ -34,6 +34,7 @@ from monitoring.ingest.latest import LatestValue, latest_values
 from monitoring.ingest.series import Metadata, link_series_to_cis, mark_stale, upsert_metadata
 from monitoring.ingest.writer import (
     STALE_NAN,
+    ColumnBatch,
     SeriesSamples,
     WriteResult,
     is_stale_marker,
@@ -42,6 +43,7 @@ from monitoring.ingest.writer import (
 
 __all__ = [
     "STALE_NAN",
+    "ColumnBatch",
     "InvalidLabels",
     "Labels",
     "LatestValue",

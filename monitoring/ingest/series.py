@@ -154,9 +154,37 @@ def create_series(new: list[NewSeries], *, now: datetime) -> dict[int, SeriesOut
     """Insert the series that do not exist yet (idempotent, safe beside concurrent writers),
     with metadata and CI link, and say for each id what happened. Samples of a COLLIDED
     series must be refused. Runs inside the caller's transaction.
+
+    Most ids missing from a process's cache exist already (another worker created them, or
+    the process restarted), so existing rows are read first and only the rest is inserted.
     """
     if not new:
         return {}
+    stored = _stored([item.id for item in new])
+    missing = [item for item in new if item.id not in stored]
+    if missing:
+        _insert(missing, now=now)
+        stored.update(_stored([item.id for item in missing]))
+    outcome = {}
+    for item in new:
+        metric, labels, first_seen = stored.get(item.id, (None, None, None))
+        if metric != item.metric or labels != item.labels:
+            outcome[item.id] = SeriesOutcome.COLLIDED
+        elif first_seen == now:
+            outcome[item.id] = SeriesOutcome.CREATED
+        else:
+            outcome[item.id] = SeriesOutcome.EXISTED
+    return outcome
+
+
+def _stored(ids: list[int]) -> dict[int, tuple[str, dict, datetime]]:
+    rows = Series.objects.filter(id__in=ids).values_list("id", "metric", "labels", "first_seen")
+    return {
+        series_id: (metric, labels, first_seen) for series_id, metric, labels, first_seen in rows
+    }
+
+
+def _insert(new: list[NewSeries], *, now: datetime) -> None:
     metadata = _metadata_for({item.metric for item in new})
     ci_ids = link_rules.resolve([item.labels for item in new])
     rows = []
@@ -177,23 +205,7 @@ def create_series(new: list[NewSeries], *, now: datetime) -> dict[int, SeriesOut
                 unit=meta.unit if meta else "",
             )
         )
-    Series.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
-    stored = {
-        series_id: (metric, labels, first_seen)
-        for series_id, metric, labels, first_seen in Series.objects.filter(
-            id__in=[item.id for item in new]
-        ).values_list("id", "metric", "labels", "first_seen")
-    }
-    outcome = {}
-    for item in new:
-        metric, labels, first_seen = stored.get(item.id, (None, None, None))
-        if (metric, labels) != (item.metric, item.labels):
-            outcome[item.id] = SeriesOutcome.COLLIDED
-        elif first_seen == now:
-            outcome[item.id] = SeriesOutcome.CREATED
-        else:
-            outcome[item.id] = SeriesOutcome.EXISTED
-    return outcome
+    Series.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
 
 
 def _metadata_for(metrics: set[str]) -> dict[str, MetricMetadata]:
@@ -204,12 +216,49 @@ def _metadata_for(metrics: set[str]) -> dict[str, MetricMetadata]:
 # --- liveness ---------------------------------------------------------------------------------
 
 
-def touch_series(series_ids: list[int], *, now: datetime) -> None:
+TOUCH_INTERVAL_SECONDS = 60.0
+
+
+class RecentlyTouched:
+    """Series this process moved `last_seen` for within the last minute, so a steady stream
+    costs one UPDATE per series per minute instead of one per write.
+
+    Another process's stale marker is therefore undone in the database up to a minute late
+    (the latest value in Redis is exact at once); a stale marker handled by this process
+    forgets the series here, so its next sample revives it immediately."""
+
+    def __init__(self, max_size: int):
+        self.max_size = max_size
+        self._at: dict[int, float] = {}
+
+    def due(self, series_ids: Iterable[int]) -> list[int]:
+        clock = time.monotonic()
+        at = self._at
+        due = [sid for sid in series_ids if clock - at.get(sid, -1e9) >= TOUCH_INTERVAL_SECONDS]
+        if len(at) + len(due) > self.max_size:
+            at.clear()
+        for sid in due:
+            at[sid] = clock
+        return due
+
+    def forget(self, series_ids: Iterable[int]) -> None:
+        for sid in series_ids:
+            self._at.pop(sid, None)
+
+    def clear(self) -> None:
+        self._at.clear()
+
+
+recently_touched = RecentlyTouched(settings.ITOPS_METRICS_SERIES_CACHE_SIZE)
+
+
+def touch_series(series_ids: Iterable[int], *, now: datetime) -> None:
     """Record that samples arrived: moves `last_seen` forward (at most once a minute per series)
     and revives series a stale marker had ended."""
+    series_ids = recently_touched.due(series_ids)
     if not series_ids:
         return
-    threshold = now - timezone.timedelta(seconds=60)
+    threshold = now - timezone.timedelta(seconds=TOUCH_INTERVAL_SECONDS)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(
@@ -232,6 +281,7 @@ def mark_stale(stale_at: dict[int, datetime]) -> int:
 
     Markers usually come in bursts with one timestamp (a target went away), so this is one
     UPDATE per distinct time."""
+    recently_touched.forget(stale_at)
     by_time: dict[datetime, list[int]] = {}
     for series_id, at in stale_at.items():
         by_time.setdefault(at, []).append(series_id)

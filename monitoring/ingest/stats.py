@@ -25,6 +25,10 @@ FAMILIES = {
     ),
     "itops_ingest_samples_rejected_total": ("counter", "Samples refused, by receiver and reason."),
     "itops_ingest_series_created_total": ("counter", "New series, by receiver."),
+    "itops_ingest_series_cache_misses_total": (
+        "counter",
+        "Series a web or worker process did not have in its id cache (checked in the database).",
+    ),
     "itops_ingest_requests_total": ("counter", "Receiver requests, by receiver and HTTP status."),
     "itops_ingest_request_duration_seconds": (
         "histogram",

@@ -71,6 +71,7 @@ class WriteResult:
     duplicates: int = 0
     stale_markers: int = 0
     series_created: int = 0
+    series_cache_misses: int = 0
     rejected: Counter = field(default_factory=Counter)
     first_error: str = ""
 
@@ -105,10 +106,36 @@ def _ms_to_datetime(ts_ms: int) -> datetime:
     return _EPOCH + timedelta(milliseconds=ts_ms)
 
 
+@dataclass(slots=True)
+class ColumnBatch:
+    """Samples of many series as columns: the fast path for receivers that decode in bulk.
+
+    `labels[i]` has `counts[i]` samples; `timestamps` and `values` hold all samples, series
+    after series, in the same order. Same rules as `SeriesSamples` otherwise."""
+
+    labels: list[Labels]
+    counts: list[int]
+    timestamps: Sequence[int]
+    values: Sequence[float]
+
+    @classmethod
+    def of(cls, batch: Iterable[SeriesSamples]) -> "ColumnBatch":
+        labels, counts, timestamps, values = [], [], [], []
+        for series_labels, samples in batch:
+            labels.append(series_labels)
+            counts.append(len(samples))
+            timestamps.extend([ts for ts, _value in samples])
+            values.extend([value for _ts, value in samples])
+        return cls(labels, counts, timestamps, values)
+
+
 def write_samples(
-    batch: Iterable[SeriesSamples], *, source: str, now_ms: int | None = None
+    batch: Iterable[SeriesSamples] | ColumnBatch, *, source: str, now_ms: int | None = None
 ) -> WriteResult:
     """Store a batch of samples durably; return what was stored and what was refused.
+
+    `batch` is an iterable of `SeriesSamples`, or a `ColumnBatch` (the same data in columns,
+    cheaper for a receiver that decodes thousands of samples at once).
 
     Call it outside a transaction (it commits its own; creating a missing day partition must
     happen before the write). When it returns, the accepted samples are committed. Database
@@ -124,6 +151,7 @@ def write_samples(
     counters of `source` (shown on /metrics); a Redis failure there is logged, not raised.
     """
     now_ms = int(time.time() * 1000) if now_ms is None else now_ms
+    columns = batch if isinstance(batch, ColumnBatch) else ColumnBatch.of(batch)
     result = WriteResult()
     newest_allowed = now_ms + settings.ITOPS_METRICS_FUTURE_TOLERANCE_SECONDS * 1000
     oldest_allowed = now_ms - settings.ITOPS_METRICS_RETENTION_DAYS * _DAY_MS
@@ -132,69 +160,53 @@ def write_samples(
     cache_get = series_cache.get
     new: dict[int, NewSeries] = {}
     new_keys: list[tuple[Labels, int]] = []
-    resolved: list[tuple[int, Sequence[tuple[int, float]]]] = []
-    for labels, samples in batch:
+    series_ids: list[int | None] = []
+    for labels, count in zip(columns.labels, columns.counts, strict=True):
         sid = cache_get(labels)
         if sid is None:
             try:
                 metric, canonical_labels = canonical(labels)
             except InvalidLabels as error:
-                result.reject(
-                    RejectReason.INVALID_LABELS, len(samples), f"{error} in {_describe(labels)}"
-                )
+                result.reject(RejectReason.INVALID_LABELS, count, f"{error} in {_describe(labels)}")
+                series_ids.append(None)
                 continue
             sid = series_id(metric, canonical_labels)
             if sid not in new:
                 new[sid] = NewSeries(sid, metric, canonical_labels)
             new_keys.append((labels, sid))
-        resolved.append((sid, samples))
+        series_ids.append(sid)
 
-    # 2. Samples into columns; stale markers and out-of-range timestamps aside.
-    sids: list[int] = []
-    tss: list[int] = []
-    values: list[float] = []
+    # 2. Samples: the common case (every series valid, every timestamp in range, no NaN at
+    # all, so no stale marker) is checked with a few C-level passes over the columns and
+    # needs no per-sample Python; anything else goes sample by sample.
+    result.series_cache_misses = len(new_keys)
+    tss, values = columns.timestamps, columns.values
+    total = sum(values)
     newest: dict[int, tuple[int, float | None]] = {}
     stale: dict[int, int] = {}
-    for sid, samples in resolved:
-        count = len(samples)
-        if not count:
-            continue
-        low = min(samples)[0]
-        high = max(samples)
-        if oldest_allowed <= low and high[0] <= newest_allowed and high[1] == high[1]:
-            # The common case: every sample in range and the last one an ordinary value.
-            if any(value != value for _ts, value in samples):
-                _split_nans(sid, samples, sids, tss, values, stale)
-            else:
+    if (
+        tss
+        and None not in series_ids
+        and total == total
+        and oldest_allowed <= min(tss)
+        and max(tss) <= newest_allowed
+    ):
+        sids: list[int] = []
+        end = 0
+        for sid, count in zip(series_ids, columns.counts, strict=True):
+            if count:
                 sids.extend([sid] * count)
-                tss.extend([ts for ts, _value in samples])
-                values.extend([value for _ts, value in samples])
-            _keep_newest(newest, sid, high[0], high[1])
-            continue
-        for ts, value in samples:
-            if ts > newest_allowed:
-                result.reject(
-                    RejectReason.FUTURE,
-                    1,
-                    f"timestamp {ts} ms is more than "
-                    f"{settings.ITOPS_METRICS_FUTURE_TOLERANCE_SECONDS} s ahead of the server clock",
-                )
-            elif ts < oldest_allowed:
-                result.reject(
-                    RejectReason.TOO_OLD,
-                    1,
-                    f"timestamp {ts} ms is older than the retention period "
-                    f"({settings.ITOPS_METRICS_RETENTION_DAYS} days)",
-                )
-            elif value != value and is_stale_marker(value):
-                if ts >= stale.get(sid, ts):
-                    stale[sid] = ts
-                _keep_newest(newest, sid, ts, None)
-            else:
-                sids.append(sid)
-                tss.append(ts)
-                values.append(value)
-                _keep_newest(newest, sid, ts, value)
+                end += count
+                # Samples of a series come in time order (the remote_write rule), so the last
+                # is the newest; Redis keeps the newer one if two batches overlap.
+                if sid in newest:
+                    _keep_newest(newest, sid, tss[end - 1], values[end - 1])
+                else:
+                    newest[sid] = (tss[end - 1], values[end - 1])
+    else:
+        sids, tss, values = _filter_samples(
+            series_ids, columns, result, newest, stale, oldest_allowed, newest_allowed
+        )
 
     # Stale markers older than a sample of the same batch do not end the series.
     stale = {sid: ts for sid, ts in stale.items() if newest.get(sid, (ts, None))[1] is None}
@@ -234,7 +246,7 @@ def write_samples(
             inserted = _store(sids, tss, values)
             result.accepted = inserted
             result.duplicates = len(tss) - inserted
-            touch_series(list(set(sids)), now=now)
+            touch_series(set(sids), now=now)
             _mark_late_data(tss, now_ms)
         if stale:
             mark_stale({sid: _ms_to_datetime(ts) for sid, ts in stale.items()})
@@ -248,21 +260,49 @@ def write_samples(
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
 
+def _filter_samples(series_ids, columns, result, newest, stale, oldest_allowed, newest_allowed):
+    """Sample by sample: refuse out-of-range timestamps, set stale markers aside."""
+    sids: list[int] = []
+    tss: list[int] = []
+    values: list[float] = []
+    future = settings.ITOPS_METRICS_FUTURE_TOLERANCE_SECONDS
+    retention = settings.ITOPS_METRICS_RETENTION_DAYS
+    end = 0
+    for sid, count in zip(series_ids, columns.counts, strict=True):
+        start, end = end, end + count
+        if sid is None:
+            continue  # refused with its series
+        for index in range(start, end):
+            ts = columns.timestamps[index]
+            value = columns.values[index]
+            if ts > newest_allowed:
+                result.reject(
+                    RejectReason.FUTURE,
+                    1,
+                    f"timestamp {ts} ms is more than {future} s ahead of the server clock",
+                )
+            elif ts < oldest_allowed:
+                result.reject(
+                    RejectReason.TOO_OLD,
+                    1,
+                    f"timestamp {ts} ms is older than the retention period ({retention} days)",
+                )
+            elif value != value and is_stale_marker(value):
+                if ts >= stale.get(sid, ts):
+                    stale[sid] = ts
+                _keep_newest(newest, sid, ts, None)
+            else:
+                sids.append(sid)
+                tss.append(ts)
+                values.append(value)
+                _keep_newest(newest, sid, ts, value)
+    return sids, tss, values
+
+
 def _keep_newest(newest: dict, sid: int, ts: int, value: float | None) -> None:
     current = newest.get(sid)
     if current is None or ts >= current[0]:
         newest[sid] = (ts, value)
-
-
-def _split_nans(sid, samples, sids, tss, values, stale) -> None:
-    for ts, value in samples:
-        if value != value and is_stale_marker(value):
-            if ts >= stale.get(sid, ts):
-                stale[sid] = ts
-        else:
-            sids.append(sid)
-            tss.append(ts)
-            values.append(value)
 
 
 def _drop_series(collided, sids, tss, values, result):
@@ -306,9 +346,12 @@ def _after_commit(result: WriteResult, *, source: str, newest: dict) -> None:
     counts[stats.line_key("itops_ingest_series_created_total", receiver=source)] = (
         result.series_created
     )
+    counts[stats.line_key("itops_ingest_series_cache_misses_total", receiver=source)] = (
+        result.series_cache_misses
+    )
     try:
         pipeline = redis_client().pipeline(transaction=False)
-        latest.queue_latest(pipeline, ((sid, ts, value) for sid, (ts, value) in newest.items()))
+        latest.queue_latest(pipeline, newest)
         stats.queue_counters(pipeline, counts)
         pipeline.execute()
     except redis.RedisError as error:

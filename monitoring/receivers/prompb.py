@@ -98,6 +98,22 @@ def _file() -> descriptor_pb2.FileDescriptorProto:
             ("samples", 2, message, _REPEATED, ".prometheus.Sample"),
         ],
     )
+    _message(
+        file,
+        "WriteRequestRaw",
+        [
+            ("timeseries", 1, message, _REPEATED, ".prometheus.TimeSeriesRaw"),
+            ("metadata", 3, message, _REPEATED, ".prometheus.MetricMetadata"),
+        ],
+    )
+    _message(
+        file,
+        "TimeSeriesRaw",
+        [
+            ("labels", 1, _F.TYPE_BYTES, _REPEATED, None),
+            ("samples", 2, _F.TYPE_BYTES, _REPEATED, None),
+        ],
+    )
     return file
 
 
@@ -116,3 +132,5 @@ Sample = _class("Sample")
 MetricMetadata = _class("MetricMetadata")
 WriteRequestLite = _class("WriteRequestLite")
 TimeSeriesLite = _class("TimeSeriesLite")
+WriteRequestRaw = _class("WriteRequestRaw")
+TimeSeriesRaw = _class("TimeSeriesRaw")

@@ -48,7 +48,7 @@ def remote_write_view(request):
     )
     if decoded.metadata:
         upsert_metadata(decoded.metadata)
-    result = write_samples(decoded.series, source="remote_write")
+    result = write_samples(decoded.columns, source="remote_write")
     return _answer(result)
 
 

@@ -3,7 +3,7 @@ import pytest
 from monitoring.ingest import partitions
 from monitoring.ingest.latest import LATEST_KEY
 from monitoring.ingest.redis_store import client
-from monitoring.ingest.series import link_rules, series_cache
+from monitoring.ingest.series import link_rules, recently_touched, series_cache
 from monitoring.ingest.stats import STATS_KEY
 from monitoring.receivers.http import token_cache
 from monitoring.receivers.remote_write import label_cache
@@ -12,6 +12,7 @@ from monitoring.receivers.remote_write import label_cache
 def forget_process_state():
     """Each test's database starts empty, so the per-process caches must too."""
     series_cache.clear()
+    recently_touched.clear()
     label_cache.clear()
     token_cache.clear()
     link_rules.invalidate()

@@ -349,3 +349,39 @@ def test_get_is_not_allowed(client, ingest_token):
     response = client.get(URL, HTTP_AUTHORIZATION=f"Bearer {ingest_token}")
 
     assert response.status_code == 405
+
+
+def test_zero_values_which_protobuf_leaves_out_are_stored_as_zero(client, ingest_token):
+    at = now_ms() - 60_000
+    labels = {"__name__": "node_filesystem_readonly", "job": "node"}
+    body = remote_write_body([(labels, [(at, 0.0), (at + 15_000, 1.5), (at + 30_000, -0.0)])])
+
+    assert post(client, body, ingest_token).status_code == 204
+
+    assert list(Sample.objects.order_by("ts").values_list("value", flat=True)) == [0.0, 1.5, 0.0]
+
+
+@pytest.mark.parametrize(
+    "samples",
+    [
+        [(1_700_000_000_000, 1.0), (1_700_000_015_000, 0.0), (1_700_000_030_000, -2.5)],
+        [(0, 1.0), (5, 2.0)],  # timestamps too small for the regular 16-byte layout
+        [(2**45, 3.0)],  # and too large
+        [(1_700_000_000_000, math.inf), (1_700_000_001_000, STALE_NAN)],
+    ],
+)
+def test_the_bulk_decoder_and_the_sample_by_sample_decoder_agree(samples):
+    from monitoring.receivers import remote_write
+
+    body = remote_write_body(
+        [({"__name__": "a", "x": "1"}, samples), ({"__name__": "b"}, [(1_700_000_000_000, 7.0)])]
+    )
+
+    decoded = remote_write.decode(body, max_decoded_bytes=1 << 20).columns
+
+    expected = [*samples, (1_700_000_000_000, 7.0)]
+    assert decoded.counts == [len(samples), 1]
+    assert decoded.labels == [(("__name__", "a"), ("x", "1")), (("__name__", "b"),)]
+    assert list(decoded.timestamps) == [ts for ts, _value in expected]
+    got = [struct.pack("<d", value) for value in decoded.values]
+    assert got == [struct.pack("<d", value) for _ts, value in expected]

@@ -178,7 +178,11 @@ def index(request):
                 {"match[]": chart.match, "agg": chart.agg, **({"by": chart.by} if chart.by else {})}
             ),
             "explorer_url": explorer_url(
-                chart.match, agg=chart.agg, by=chart.by, range=OVERVIEW_CHART_RANGE
+                chart.match,
+                agg=chart.agg,
+                group="sum" if chart.by else "",
+                by=chart.by,
+                range=OVERVIEW_CHART_RANGE,
             ),
         }
         for chart in key_charts_with_data()

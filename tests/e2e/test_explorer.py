@@ -8,7 +8,10 @@ import pytest
 from playwright.sync_api import expect
 
 from monitoring.ingest import partitions
+from monitoring.ingest.latest import LATEST_KEY
+from monitoring.ingest.redis_store import client as redis_client
 from monitoring.ingest.series import link_rules, series_cache
+from monitoring.ingest.stats import STATS_KEY
 from tests.factories.monitoring import make_ci, make_link_rule, roll_up, write_points
 
 NOW = int(time.time()) // 60 * 60
@@ -34,6 +37,7 @@ def fleet_metrics(transactional_db):
     series_cache.clear()
     link_rules.invalidate()
     partitions.forget_known_partitions()
+    redis_client().delete(STATS_KEY, LATEST_KEY)
     make_link_rule("instance")
     make_ci("web-01")
     minutes = range(-360, 0)
@@ -52,6 +56,9 @@ def fleet_metrics(transactional_db):
         write_points("up", labels, [(NOW + 60 * m, 1.0) for m in minutes], now_s=time.time())
     write_points("up", {"instance": "pg-01:9187", "job": "postgres"},
                  [(NOW + 60 * m, 1.0 if m < -60 else 0.0) for m in minutes], now_s=time.time())  # fmt: skip
+    # web-03 went silent three hours ago: a stale series.
+    write_points("node_load1", {"instance": "web-03:9100", "job": "node"},
+                 [(NOW + 60 * m, 0.5) for m in range(-360, -180)], now_s=NOW - 180 * 60)  # fmt: skip
     roll_up(NOW - 7 * 3600, NOW)
     yield
     series_cache.clear()
@@ -64,7 +71,9 @@ def test_an_ops_engineer_charts_a_metric_in_the_explorer(
     login(ops_engineer)
     page.goto(f"{live_server_url}/ops/")
     expect(page.get_by_role("heading", name="Operations")).to_be_visible()
-    expect(page.get_by_test_id("stat-series")).to_have_text("7")
+    expect(page.get_by_test_id("stat-series")).to_have_text("8")
+    expect(page.get_by_test_id("stat-stale-series")).to_have_text("1")
+    expect(page.get_by_test_id("stale-series")).to_contain_text('instance="web-03:9100"')
     expect(page.locator(".metric-chart canvas")).to_have_count(3)
     expect(page.get_by_test_id("legend-entry").filter(has_text='job="postgres"')).to_have_count(1)
     screenshot("ops-overview")
@@ -80,7 +89,7 @@ def test_an_ops_engineer_charts_a_metric_in_the_explorer(
     chart = page.get_by_test_id("explorer-chart")
     expect(chart.locator("canvas")).to_be_visible()
     legend = chart.get_by_test_id("legend-entry")
-    expect(legend).to_have_count(2)
+    expect(legend).to_have_count(3)
     expect(legend.nth(0)).to_contain_text('node_load1{instance="web-01:9100", job="node"}')
     expect(legend.nth(1)).to_contain_text('instance="web-02:9100"')
     expect(chart.locator(".chart-meta")).to_contain_text("from 1-minute rollups")
@@ -95,7 +104,7 @@ def test_an_ops_engineer_charts_a_metric_in_the_explorer(
     page.get_by_text("Table", exact=True).click()
     table = page.get_by_test_id("explorer-table")
     expect(table).to_be_visible()
-    expect(table.locator("thead th")).to_have_count(3)
+    expect(table.locator("thead th")).to_have_count(4)  # time + three series
 
 
 def test_a_bad_selector_in_the_explorer_shows_the_reason(

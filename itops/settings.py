@@ -282,7 +282,44 @@ ITOPS_READYZ_WORKER_TIMEOUT = 1.0
 # (cmdb settings go here)
 
 # --- Service desk -----------------------------------------------------------------------------
-# (servicedesk settings go here)
+# Resolved tickets close by themselves after this many days; until then the caller may reopen.
+ITOPS_AUTO_CLOSE_DAYS = env_int("ITOPS_AUTO_CLOSE_DAYS", 7, minimum=1, maximum=365)
+ITOPS_ATTACHMENT_MAX_BYTES = env_int(
+    "ITOPS_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024, minimum=1024, maximum=1024**3
+)
+ITOPS_ATTACHMENT_TYPES = env_list(
+    "ITOPS_ATTACHMENT_TYPES",
+    [
+        "pdf",
+        "png",
+        "jpg",
+        "jpeg",
+        "gif",
+        "webp",
+        "txt",
+        "log",
+        "csv",
+        "json",
+        "md",
+        "zip",
+        "docx",
+        "xlsx",
+        "pptx",
+    ],
+)
+# Checked against the types the platform can recognise by content when the app starts.
+ITOPS_ATTACHMENT_TYPES = [kind.lower().lstrip(".") for kind in ITOPS_ATTACHMENT_TYPES]
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
+    {
+        # Impact and urgency share their 1-3 scale.
+        "ImpactUrgencyEnum": "servicedesk.choices.Impact",
+        "OnHoldReasonEnum": "servicedesk.choices.OnHoldReason",
+    }
+)
+CELERY_BEAT_SCHEDULE["servicedesk-auto-close-resolved"] = {
+    "task": "servicedesk.tasks.auto_close_resolved_tickets_task",
+    "schedule": 15 * 60.0,
+}
 
 # --- Changes ----------------------------------------------------------------------------------
 # (changes settings go here)

@@ -181,7 +181,7 @@ class AsgiServer:
             port=self.port,
             log_level="warning",
             lifespan="off",
-            ws="websockets",
+            ws="websockets-sansio",
         )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)

@@ -1,0 +1,34 @@
+"""Service desk data: one ticket table for incidents, requests and problems, and what hangs off it.
+
+Other apps import these names from `servicedesk.models`, never from the sub-modules.
+"""
+
+from servicedesk.models.catalog import CatalogItem
+from servicedesk.models.classification import Category, PriorityMatrixCell
+from servicedesk.models.conversation import Attachment, Comment
+from servicedesk.models.links import TicketLink
+from servicedesk.models.routing import AssignmentRule
+from servicedesk.models.tickets import (
+    Incident,
+    Problem,
+    ServiceRequest,
+    Ticket,
+    TicketNumberSequence,
+    TicketQuerySet,
+)
+
+__all__ = [
+    "AssignmentRule",
+    "Attachment",
+    "CatalogItem",
+    "Category",
+    "Comment",
+    "Incident",
+    "PriorityMatrixCell",
+    "Problem",
+    "ServiceRequest",
+    "Ticket",
+    "TicketLink",
+    "TicketNumberSequence",
+    "TicketQuerySet",
+]

@@ -51,10 +51,9 @@ class Series(models.Model):
     class Meta:
         verbose_name_plural = "series"
         ordering = ["metric", "id"]
-        indexes = [
-            models.Index(fields=["last_seen"]),
-            models.Index(fields=["ci", "metric"]),
-        ]
+        # No index on last_seen: ingestion updates it, and unindexed columns allow HOT updates
+        # (no index maintenance); the retention job that filters on it runs once an hour.
+        indexes = [models.Index(fields=["ci", "metric"])]
 
     def __str__(self):
         inner = ", ".join(f'{name}="{value}"' for name, value in self.labels.items())

@@ -23,6 +23,12 @@ Writing samples::
   sender retries. Resending is safe: a (series, timestamp) pair is stored once.
 - Group samples per series and send batches (hundreds to thousands of samples per call): the
   cost is per call (one COPY, one commit) far more than per sample.
+- A receiver that decodes thousands of samples at once can pass a `ColumnBatch` (labels per
+  series, sample counts per series, flat timestamp and value columns, e.g. `array.array`)
+  instead of `SeriesSamples`; the remote_write receiver does.
+- Line protocol and other receivers: sanitize names to the Prometheus rules first
+  (`[a-zA-Z_:][a-zA-Z0-9_:]*` for metrics, `[a-zA-Z_][a-zA-Z0-9_]*` for labels); series that
+  break them are refused with reason `invalid_labels`.
 
 Also here: `mark_stale` (end series explicitly), `upsert_metadata` (type/help/unit per metric
 family), `latest_values` (the newest sample of each series, from Redis, without touching the

@@ -4,6 +4,7 @@ import array
 import io
 import logging
 import struct
+import sys
 import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -157,7 +158,7 @@ def write_samples(
     oldest_allowed = now_ms - settings.ITOPS_METRICS_RETENTION_DAYS * _DAY_MS
 
     # 1. Series ids: from the cache, or computed from the validated, canonical label set.
-    cache_get = series_cache.get
+    cache_get = series_cache.lookup
     new: dict[int, NewSeries] = {}
     new_keys: list[tuple[Labels, int]] = []
     series_ids: list[int | None] = []
@@ -182,14 +183,15 @@ def write_samples(
     result.series_cache_misses = len(new_keys)
     tss, values = columns.timestamps, columns.values
     total = sum(values)
+    oldest, latest_ts = (min(tss), max(tss)) if tss else (0, 0)
     newest: dict[int, tuple[int, float | None]] = {}
     stale: dict[int, int] = {}
     if (
         tss
         and None not in series_ids
         and total == total
-        and oldest_allowed <= min(tss)
-        and max(tss) <= newest_allowed
+        and oldest_allowed <= oldest
+        and latest_ts <= newest_allowed
     ):
         sids: list[int] = []
         end = 0
@@ -207,6 +209,7 @@ def write_samples(
         sids, tss, values = _filter_samples(
             series_ids, columns, result, newest, stale, oldest_allowed, newest_allowed
         )
+        oldest, latest_ts = (min(tss), max(tss)) if tss else (0, 0)
 
     # Stale markers older than a sample of the same batch do not end the series.
     stale = {sid: ts for sid, ts in stale.items() if newest.get(sid, (ts, None))[1] is None}
@@ -217,10 +220,7 @@ def write_samples(
 
     # 3. Partitions for the days written to, in their own short transaction.
     if tss:
-        first_day, last_day = min(tss) // _DAY_MS, max(tss) // _DAY_MS
-        partitions.ensure_partitions(
-            date.fromordinal(_EPOCH_ORDINAL + day) for day in range(first_day, last_day + 1)
-        )
+        partitions.ensure_partitions(_days(oldest, latest_ts))
 
     # 4. One transaction: new series, samples, liveness, late-data marks.
     now = _ms_to_datetime(now_ms)
@@ -239,15 +239,17 @@ def write_samples(
             )
             if collided:
                 sids, tss, values = _drop_series(collided, sids, tss, values, result)
+                oldest, latest_ts = (min(tss), max(tss)) if tss else (0, 0)
                 for sid in collided:
                     stale.pop(sid, None)
                     newest.pop(sid, None)
         if tss:
-            inserted = _store(sids, tss, values)
+            inserted = _store(sids, tss, values, oldest, latest_ts)
             result.accepted = inserted
             result.duplicates = len(tss) - inserted
             touch_series(set(sids), now=now)
-            _mark_late_data(tss, now_ms)
+            if inserted:  # a resend of stored samples changes no rollup
+                _mark_late_data(tss, oldest, now_ms)
         if stale:
             mark_stale({sid: _ms_to_datetime(ts) for sid, ts in stale.items()})
     series_cache.add_many(
@@ -317,10 +319,9 @@ def _drop_series(collided, sids, tss, values, result):
     return [sids[i] for i in keep], [tss[i] for i in keep], [values[i] for i in keep]
 
 
-def _mark_late_data(tss: list[int], now_ms: int) -> None:
+def _mark_late_data(tss: Sequence[int], oldest: int, now_ms: int) -> None:
     """Samples for buckets the rollup job may have computed already: note their range."""
     closed_before = now_ms - settings.ITOPS_METRICS_ROLLUP_DELAY_SECONDS * 1000
-    oldest = min(tss)
     if oldest >= closed_before:
         return
     newest_late = max(ts for ts in tss if ts < closed_before)
@@ -361,10 +362,17 @@ def _after_commit(result: WriteResult, *, source: str, newest: dict) -> None:
 # --- storage back ends --------------------------------------------------------------------------
 
 
-def _store(sids: list[int], tss: list[int], values: list[float]) -> int:
+def _days(oldest: int, latest: int):
+    return (
+        date.fromordinal(_EPOCH_ORDINAL + day)
+        for day in range(oldest // _DAY_MS, latest // _DAY_MS + 1)
+    )
+
+
+def _store(sids, tss, values, oldest: int, latest: int) -> int:
     """Insert the rows, skipping (series, ts) pairs already stored; return how many were new."""
     if connection.vendor == "postgresql":
-        return _store_postgres(sids, tss, values)
+        return _store_postgres(sids, tss, values, oldest, latest)
     return _store_sqlite(sids, tss, values)
 
 
@@ -384,32 +392,60 @@ _ROW_SIZE = len(_ROW_TEMPLATE)
 _FIELD_OFFSETS = (6, 18, 30)
 
 
-def binary_copy_payload(sids: list[int], tss: list[int], values: list[float]) -> bytes:
+def binary_copy_payload(
+    sids: Sequence[int], tss: Sequence[int], values: Sequence[float], *, oldest_ms: int
+) -> bytes:
     """Rows in PostgreSQL's binary COPY format, built column by column.
 
     Every row has the same fixed layout, so instead of packing rows one by one in Python, each
-    column is packed once as a big-endian array and its bytes are spread into place with
-    strided slice assignments, which run in C."""
+    column becomes one native int64/float64 array whose bytes are spread into place, in
+    big-endian order, by strided slice assignments that run in C. Timestamps are converted
+    (ms since 1970 -> µs since 2000) on all samples at once, as the 64-bit lanes of one big
+    integer: each lane stays within 64 bits, so no carry or borrow crosses into the next."""
     count = len(sids)
     rows = bytearray(_ROW_TEMPLATE * count)
-    micros = array.array("q", [(ts - _PG_EPOCH_MS) * 1000 for ts in tss])
-    for column, offset in zip(
-        (array.array("q", sids), micros, array.array("d", values)), _FIELD_OFFSETS, strict=True
-    ):
-        if struct.pack("=h", 1) == struct.pack("<h", 1):
-            column.byteswap()
-        raw = column.tobytes()
+    ts_array = (
+        tss if isinstance(tss, array.array) and tss.typecode == "q" else array.array("q", tss)
+    )
+    if oldest_ms >= _PG_EPOCH_MS and _LITTLE_ENDIAN:
+        lanes = int.from_bytes(ts_array.tobytes(), "little") * 1000 - _pg_epoch_lanes(count)
+        micros = lanes.to_bytes(8 * count, "little")
+    else:
+        micros = array.array("q", [(ts - _PG_EPOCH_MS) * 1000 for ts in tss]).tobytes()
+    columns = (
+        array.array("q", sids).tobytes(),
+        micros,
+        (values if isinstance(values, array.array) else array.array("d", values)).tobytes(),
+    )
+    for raw, offset in zip(columns, _FIELD_OFFSETS, strict=True):
         for byte in range(8):
-            rows[offset + byte :: _ROW_SIZE] = raw[byte::8]
+            # Native little-endian in, big-endian out: byte k lands at position 7 - k.
+            target = offset + (7 - byte if _LITTLE_ENDIAN else byte)
+            rows[target::_ROW_SIZE] = raw[byte::8]
     return _COPY_HEADER + bytes(rows) + _COPY_TRAILER
+
+
+_LITTLE_ENDIAN = sys.byteorder == "little"
+_epoch_lanes_cache: dict[int, int] = {}
+
+
+def _pg_epoch_lanes(count: int) -> int:
+    """PostgreSQL's epoch (in µs since 1970) in each of `count` 64-bit lanes."""
+    lanes = _epoch_lanes_cache.get(count)
+    if lanes is None:
+        lanes = int.from_bytes(struct.pack("<q", _PG_EPOCH_MS * 1000) * count, "little")
+        if len(_epoch_lanes_cache) > 64:
+            _epoch_lanes_cache.clear()
+        _epoch_lanes_cache[count] = lanes
+    return lanes
 
 
 _COPY_SAMPLES = "COPY monitoring_sample (series_id, ts, value) FROM STDIN (FORMAT binary)"
 _STAGING = "monitoring_sample_staging"
 
 
-def _store_postgres(sids, tss, values) -> int:
-    payload = binary_copy_payload(sids, tss, values)
+def _store_postgres(sids, tss, values, oldest: int, latest: int) -> int:
+    payload = binary_copy_payload(sids, tss, values, oldest_ms=oldest)
     for attempt in range(2):
         try:
             # Optimistic: a plain COPY into the partitioned table is twice as fast as going
@@ -426,10 +462,7 @@ def _store_postgres(sids, tss, values) -> int:
             if code == "23514" and attempt == 0:
                 # No partition for a row: another process dropped or we missed one. Re-read.
                 partitions.forget_known_partitions()
-                first_day, last_day = min(tss) // _DAY_MS, max(tss) // _DAY_MS
-                partitions.ensure_partitions(
-                    date.fromordinal(_EPOCH_ORDINAL + day) for day in range(first_day, last_day + 1)
-                )
+                partitions.ensure_partitions(_days(oldest, latest))
                 continue
             if code != "23505":
                 raise

@@ -63,10 +63,19 @@ class LabelCache:
     def labels(self, raw: tuple[bytes, ...]) -> Labels:
         pairs = self._pairs.get(raw)
         if pairs is None:
-            pairs = _decode_labels(raw)
-            if len(self._pairs) >= self.max_size:
-                self._pairs = {}
-            self._pairs[raw] = pairs
+            pairs = self.add(raw)
+        return pairs
+
+    @property
+    def lookup(self):
+        """The bound `dict.get`, for hot loops (no method frame per lookup)."""
+        return self._pairs.get
+
+    def add(self, raw: tuple[bytes, ...]) -> Labels:
+        pairs = _decode_labels(raw)
+        if len(self._pairs) >= self.max_size:
+            self._pairs = {}
+        self._pairs[raw] = pairs
         return pairs
 
     def clear(self) -> None:
@@ -130,7 +139,7 @@ def _columns_in_bulk(request) -> ColumnBatch | None:
     into columns with strided slices; the 6 varint bytes of each timestamp are reassembled in
     64-bit lanes of one big integer (7 bits per byte, no carry can cross a lane). None when a
     sample does not have the regular layout (then the caller decodes sample by sample)."""
-    labels_of = label_cache.labels
+    known, add_labels = label_cache.lookup, label_cache.add
     labels: list[Labels] = []
     counts: list[int] = []
     blocks: list[bytes] = []
@@ -146,7 +155,8 @@ def _columns_in_bulk(request) -> ColumnBatch | None:
             block = b"".join(
                 [sample if len(sample) == 16 else _ZERO_VALUE + sample for sample in samples]
             )
-        labels.append(labels_of(tuple(timeseries.labels)))
+        raw_labels = tuple(timeseries.labels)
+        labels.append(known(raw_labels) or add_labels(raw_labels))
         counts.append(count)
         blocks.append(block)
     data = b"".join(blocks)

@@ -2,6 +2,7 @@
 
 import ipaddress
 
+import redis
 from django.conf import settings
 from django.db import DatabaseError
 from django.http import HttpResponse
@@ -136,5 +137,12 @@ def platform_metrics_view(request):
             raise ReceiverError(
                 403, "This API token needs the 'read' or 'ingest' scope.", code="forbidden"
             )
-    body = stats.exposition(_series_gauges())
+    try:
+        body = stats.exposition(_series_gauges())
+    except redis.RedisError as error:
+        raise ReceiverError(
+            503,
+            f"The counters are kept in Redis, which is unavailable: {error}",
+            code="unavailable",
+        ) from None
     return HttpResponse(body, content_type="text/plain; version=0.0.4; charset=utf-8")

@@ -31,11 +31,60 @@ def _unavailable(reason: str):
     pytest.skip(reason)
 
 
+def pytest_collection_modifyitems(items):
+    # A transactional test ends with a flush that also wipes what data migrations created (role
+    # groups, the priority matrix, CI classes). Serialized rollback restores it for the next one.
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        marked_transactional = marker is not None and (
+            marker.kwargs.get("transaction") or (marker.args and marker.args[0])
+        )
+        if marked_transactional or "transactional_db" in item.fixturenames:
+            kwargs = dict(marker.kwargs) if marker else {}
+            kwargs.update(transaction=True, serialized_rollback=True)
+            item.add_marker(pytest.mark.django_db(**kwargs), append=False)
+
+
+@pytest.fixture(scope="session")
+def migrated_data(django_db_setup, django_db_blocker) -> str:
+    """The rows data migrations created, captured once before any test (or browser) runs."""
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        return getattr(connection, "_test_serialized_contents", None) or (
+            connection.creation.serialize_db_to_string()
+        )
+
+
+@pytest.fixture(autouse=True)
+def _restore_migrated_data(request):
+    """Put the migrated rows back for a transactional test if an earlier one flushed them.
+
+    Django's serialized rollback does this too, but it looks the saved rows up on the
+    connection object, which a running Playwright event loop hides from it.
+    """
+    if "transactional_db" not in request.fixturenames:
+        return
+    data = request.getfixturevalue("migrated_data")
+    request.getfixturevalue("transactional_db")
+    from django.contrib.contenttypes.models import ContentType
+    from django.db import connection
+
+    if not ContentType.objects.exists():
+        connection.creation.deserialize_db_from_string(data)
+
+
 def pytest_runtest_setup(item):
     if item.get_closest_marker("postgres") and not settings.USING_POSTGRES:
         _unavailable("needs PostgreSQL: set DATABASE_URL")
     if item.get_closest_marker("browser") and not Path(CHROMIUM).exists():
         _unavailable(f"needs Chromium at {CHROMIUM} (Debian package 'chromium')")
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # Personas are created in nearly every test; the production hasher's cost buys nothing here.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 # --- personas ---------------------------------------------------------------------------------

@@ -18,19 +18,6 @@ NOW = int(time.time()) // 60 * 60
 HOSTS = ("web-01", "web-02")
 
 
-@pytest.fixture(autouse=True)
-def role_groups(transactional_db):
-    """A live-server test empties every table after it, the role groups that a migration
-    created included; put them back before the personas are made."""
-    from django.contrib.auth.models import Group
-
-    from itops.choices import Role
-    from itops.roles import group_name
-
-    for role in Role:
-        Group.objects.get_or_create(name=group_name(role))
-
-
 @pytest.fixture
 def fleet_metrics(transactional_db):
     """Six hours of node metrics for two hosts, one minute apart, rolled up."""

@@ -179,6 +179,9 @@ def start_server(port: int, workers: int) -> subprocess.Popen:
         sys.executable, "-m", "uvicorn", "itops.asgi:application",
         "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
         "--lifespan", "off", "--log-level", "warning", "--no-access-log",
+        # On a machine shared with other work a busy worker can miss the default 5 s health
+        # check and be restarted, losing its caches: give it longer.
+        "--timeout-worker-healthcheck", "60",
     ]  # fmt: skip
     server = subprocess.Popen(command, cwd=ROOT, env=env)
     deadline = time.monotonic() + 60
@@ -284,6 +287,7 @@ def main() -> None:
     if url is None:
         server = start_server(args.port, args.workers)
         url = f"http://127.0.0.1:{args.port}"
+    workers_at_start = set(_children(server.pid)) if server else set()
     try:
         rows_before = count_rows()
         cold = asyncio.run(send_all(url, token, warmup, args.connections))
@@ -320,6 +324,8 @@ def main() -> None:
             + f" (machine load average now {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)"
         )
         if server:
+            restarted = workers_at_start - set(_children(server.pid))
+            print(f"web worker processes restarted during the run: {len(restarted)}")
             own = used["web"] + used["postgres"]
             print(
                 f"web + database backends: {stored / own:,.0f} samples per CPU-second, so "

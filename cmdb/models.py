@@ -1,4 +1,8 @@
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Case, F, When
+from jsonschema import SchemaError
+from jsonschema.validators import validator_for
 
 from cmdb.choices import CIStatus, Criticality, Environment, LocationKind, RelationshipType
 
@@ -25,6 +29,20 @@ class CIClass(models.Model):
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        if not isinstance(self.attribute_schema, dict):
+            raise ValidationError({"attribute_schema": "The schema must be a JSON object."})
+        try:
+            validator_for(self.attribute_schema).check_schema(self.attribute_schema)
+        except SchemaError as error:
+            raise ValidationError(
+                {"attribute_schema": f"Not a valid JSON Schema: {error.message}"}
+            ) from None
+
+    @property
+    def attribute_names(self) -> list[str]:
+        return list((self.attribute_schema or {}).get("properties", {}))
 
 
 class Location(models.Model):
@@ -89,6 +107,18 @@ class Relationship(models.Model):
     )
     type = models.CharField(max_length=20, choices=RelationshipType.choices)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The same edge read as "dependent needs dependency", kept by the database from the type, so
+    # impact queries walk one indexed pair of columns whatever the type.
+    dependent_id = models.GeneratedField(
+        expression=Case(When(type=RelationshipType.PART_OF, then=F("target")), default=F("source")),
+        output_field=models.BigIntegerField(),
+        db_persist=True,
+    )
+    dependency_id = models.GeneratedField(
+        expression=Case(When(type=RelationshipType.PART_OF, then=F("source")), default=F("target")),
+        output_field=models.BigIntegerField(),
+        db_persist=True,
+    )
 
     class Meta:
         constraints = [
@@ -99,7 +129,15 @@ class Relationship(models.Model):
                 condition=~models.Q(source=models.F("target")), name="relationship_not_to_self"
             ),
         ]
-        indexes = [models.Index(fields=["target", "type"])]
+        indexes = [
+            models.Index(fields=["target", "type"]),
+            models.Index(fields=["dependency_id", "dependent_id"], name="relationship_upstream"),
+            models.Index(fields=["dependent_id", "dependency_id"], name="relationship_downstream"),
+        ]
 
     def __str__(self):
         return f"{self.source} {self.get_type_display()} {self.target}"
+
+    def get_additional_data(self):
+        # Stored on each audit entry, so a CI's page can list the relationship changes on it.
+        return {"source_id": self.source_id, "target_id": self.target_id}

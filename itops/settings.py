@@ -222,6 +222,15 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets whose field names repeat across apps get names of their own.
+    "ENUM_NAME_OVERRIDES": {
+        "LocationKindEnum": "cmdb.choices.LocationKind",
+        "TicketKindEnum": "servicedesk.choices.TicketKind",
+        "TicketStateEnum": "servicedesk.choices.TicketState",
+        "ArticleStateEnum": "servicedesk.knowledge.choices.ArticleState",
+        "TicketSourceEnum": "servicedesk.choices.TicketSource",
+        "TargetSourceEnum": "monitoring.targets.choices.TargetSource",
+    },
 }
 
 # --- Audit ------------------------------------------------------------------------------------
@@ -279,7 +288,8 @@ LOGGING = {
 ITOPS_READYZ_WORKER_TIMEOUT = 1.0
 
 # --- CMDB -------------------------------------------------------------------------------------
-# (cmdb settings go here)
+# Largest CI import file the upload page accepts (the command line has no limit).
+CMDB_IMPORT_MAX_BYTES = env_int("ITOPS_CMDB_IMPORT_MAX_BYTES", 5 * 1024 * 1024, minimum=1024)
 
 # --- Service desk -----------------------------------------------------------------------------
 # Resolved tickets close by themselves after this many days; until then the caller may reopen.
@@ -361,6 +371,12 @@ ITOPS_REMOTE_WRITE_MAX_DECODED_BYTES = env_int(
     "ITOPS_REMOTE_WRITE_MAX_DECODED_BYTES", 64 * 1024 * 1024, minimum=1024
 )
 ITOPS_INGEST_JSON_MAX_BYTES = env_int("ITOPS_INGEST_JSON_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
+# Line protocol (/api/v2/write, /write) and Pushgateway (/metrics/job/...) body limits, in bytes
+# after gzip is undone.
+ITOPS_LINE_PROTOCOL_MAX_BYTES = env_int(
+    "ITOPS_LINE_PROTOCOL_MAX_BYTES", 10 * 1024 * 1024, minimum=1024
+)
+ITOPS_PUSHGATEWAY_MAX_BYTES = env_int("ITOPS_PUSHGATEWAY_MAX_BYTES", 5 * 1024 * 1024, minimum=1024)
 # Receivers work on this many long-lived threads per web process when database connections
 # are persistent (ITOPS_DB_CONN_MAX_AGE > 0), so each keeps its connection between requests.
 ITOPS_INGEST_THREADS = env_int("ITOPS_INGEST_THREADS", 4, minimum=0, maximum=64)
@@ -382,6 +398,23 @@ CELERY_BEAT_SCHEDULE["ingest-link-series-to-cis"] = {
     "task": "monitoring.tasks.ingest_link_series_task",
     "schedule": 300.0,
 }
+# Collection (monitoring.targets): the dispatcher runs this often and starts the targets that
+# are due; discovered targets are synchronised with the CMDB this often (0: only by hand).
+ITOPS_COLLECT_DISPATCH_SECONDS = env_int("ITOPS_COLLECT_DISPATCH_SECONDS", 5, minimum=1)
+ITOPS_COLLECT_CMDB_SYNC_SECONDS = env_int("ITOPS_COLLECT_CMDB_SYNC_SECONDS", 300, minimum=0)
+# A scrape or HTTP check reads at most this many bytes of the answer (after gzip is undone).
+ITOPS_COLLECT_MAX_BODY_BYTES = env_int(
+    "ITOPS_COLLECT_MAX_BODY_BYTES", 20 * 1024 * 1024, minimum=1024
+)
+CELERY_BEAT_SCHEDULE["collect-dispatch-due-targets"] = {
+    "task": "monitoring.tasks.collect_dispatch_task",
+    "schedule": float(ITOPS_COLLECT_DISPATCH_SECONDS),
+}
+if ITOPS_COLLECT_CMDB_SYNC_SECONDS:
+    CELERY_BEAT_SCHEDULE["collect-sync-cmdb-targets"] = {
+        "task": "monitoring.tasks.collect_sync_cmdb_targets_task",
+        "schedule": float(ITOPS_COLLECT_CMDB_SYNC_SECONDS),
+    }
 # Metric queries (monitoring.queries): which storage serves a range. Up to RAW_MAX_SECONDS of
 # range is read from raw samples, up to MINUTE_MAX_SECONDS from 1-minute rollups, longer from
 # 1-hour rollups (a rollup serves only steps that are whole multiples of its bucket).

@@ -210,3 +210,8 @@ class SeriesLinkRule(models.Model):
             ) from None
         if compiled.groups < 1:
             raise ValidationError({"pattern": "The pattern needs a capture group for the CI name."})
+
+
+# Models kept beside the code that owns them (collection targets, Pushgateway groups).
+from monitoring.push_groups import PushGroup  # noqa: E402, F401
+from monitoring.targets.models import CheckTemplate, Target  # noqa: E402, F401

@@ -9,7 +9,7 @@ class ServicedeskConfig(AppConfig):
 
     def ready(self):
         from itops import audit, demo
-        from servicedesk import models, timeline
+        from servicedesk import knowledge, models, timeline
         from servicedesk.file_types import ATTACHMENT_FILE_TYPES
 
         unknown = sorted(set(settings.ITOPS_ATTACHMENT_TYPES) - ATTACHMENT_FILE_TYPES.keys())
@@ -32,3 +32,4 @@ class ServicedeskConfig(AppConfig):
         audit.track(models.CatalogItem, exclude=["updated_at"])
         timeline.register_core_sources()
         demo.register_seeder(order=30, seeder="servicedesk.demo.seed_service_desk")
+        knowledge.setup()

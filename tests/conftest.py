@@ -31,20 +31,6 @@ def _unavailable(reason: str):
     pytest.skip(reason)
 
 
-def pytest_collection_modifyitems(items):
-    # A transactional test ends with a flush that also wipes what data migrations created (role
-    # groups, the priority matrix, CI classes). Serialized rollback restores it for the next one.
-    for item in items:
-        marker = item.get_closest_marker("django_db")
-        marked_transactional = marker is not None and (
-            marker.kwargs.get("transaction") or (marker.args and marker.args[0])
-        )
-        if marked_transactional or "transactional_db" in item.fixturenames:
-            kwargs = dict(marker.kwargs) if marker else {}
-            kwargs.update(transaction=True, serialized_rollback=True)
-            item.add_marker(pytest.mark.django_db(**kwargs), append=False)
-
-
 @pytest.fixture(scope="session")
 def migrated_data(django_db_setup, django_db_blocker) -> str:
     """The rows data migrations created, captured once before any test (or browser) runs."""
@@ -56,21 +42,32 @@ def migrated_data(django_db_setup, django_db_blocker) -> str:
         )
 
 
+def _is_transactional(request) -> bool:
+    marker = request.node.get_closest_marker("django_db")
+    marked = marker is not None and (
+        marker.kwargs.get("transaction") or (marker.args and marker.args[0])
+    )
+    return bool(marked) or "transactional_db" in request.fixturenames
+
+
 @pytest.fixture(autouse=True)
 def _restore_migrated_data(request):
-    """Put the migrated rows back for a transactional test if an earlier one flushed them.
+    """Before a transactional test, put back the rows data migrations created if an earlier
+    transactional test's closing flush took them (role groups, priority matrix, CI classes).
 
-    Django's serialized rollback does this too, but it looks the saved rows up on the
-    connection object, which a running Playwright event loop hides from it.
+    Django's serialized rollback cannot be relied on for this: it keeps the rows on the
+    connection object, which a running Playwright event loop swaps for another.
     """
-    if "transactional_db" not in request.fixturenames:
+    if not _is_transactional(request):
         return
     data = request.getfixturevalue("migrated_data")
-    request.getfixturevalue("transactional_db")
-    from django.contrib.contenttypes.models import ContentType
+    request.getfixturevalue("_django_db_helper")
+    from django.contrib.auth.models import Group
+    from django.core.management import call_command
     from django.db import connection
 
-    if not ContentType.objects.exists():
+    if not Group.objects.filter(name="Agent").exists():
+        call_command("flush", verbosity=0, interactive=False, inhibit_post_migrate=True)
         connection.creation.deserialize_db_from_string(data)
 
 

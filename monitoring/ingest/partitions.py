@@ -88,8 +88,14 @@ def ensure_partitions(days) -> list[date]:
                 [start, start + timedelta(days=1)],
             )
             created.append(day)
-    with _lock:
-        _known_days = (_known_days or set()) | present | set(missing)
+
+        def remember():
+            global _known_days
+            with _lock:
+                _known_days = (_known_days or set()) | present | set(missing)
+
+        # Only once committed: inside a caller's transaction that rolls back they are gone.
+        transaction.on_commit(remember)
     return created
 
 

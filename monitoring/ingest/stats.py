@@ -34,6 +34,10 @@ FAMILIES = {
         "histogram",
         "Time from request to answer, by receiver (for 2xx: samples committed).",
     ),
+    "itops_ingest_string_fields_skipped_total": (
+        "counter",
+        "Line protocol string fields skipped (only numbers and booleans are stored), by receiver.",
+    ),
     "itops_ingest_redis_errors_total": (
         "counter",
         "Latest values or counters that could not be written to Redis.",

@@ -252,9 +252,10 @@ def write_samples(
                 _mark_late_data(tss, oldest, now_ms)
         if stale:
             mark_stale({sid: _ms_to_datetime(ts) for sid, ts in stale.items()})
-    series_cache.add_many(
-        (labels, sid) for labels, sid in new_keys if sid in new and sid not in collided
-    )
+        # Cache only what is committed: when the caller's own transaction wraps this one (a
+        # test, a bulk import) and rolls back, the series rows are gone again.
+        known = [(labels, sid) for labels, sid in new_keys if sid in new and sid not in collided]
+        transaction.on_commit(lambda: series_cache.add_many(known))
     _after_commit(result, source=source, newest=newest)
     return result
 

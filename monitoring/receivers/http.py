@@ -168,6 +168,22 @@ def gunzip(body: bytes, *, limit: int) -> bytes:
     return data
 
 
+def read_plain_body(request, *, limit: int) -> bytes:
+    """The body with gzip undone (`Content-Encoding: gzip`, or none / identity), at most
+    `limit` bytes before and after decoding; 415 for another encoding."""
+    body = read_body(request, limit=limit)
+    encoding = content_encoding(request)
+    if encoding in ("gzip", "x-gzip"):
+        return gunzip(body, limit=limit)
+    if encoding not in ("", "identity"):
+        raise ReceiverError(
+            415,
+            f"Content-Encoding must be gzip, identity or absent, not {encoding!r}.",
+            code="unsupported_media_type",
+        )
+    return body
+
+
 def media_type(request) -> tuple[str, dict[str, str]]:
     raw = request.META.get("CONTENT_TYPE", "")
     main, *params = raw.split(";")

@@ -6,6 +6,13 @@ Other apps import these names from `servicedesk.models`, never from the sub-modu
 from servicedesk.models.catalog import CatalogItem
 from servicedesk.models.classification import Category, PriorityMatrixCell
 from servicedesk.models.conversation import Attachment, Comment
+from servicedesk.models.knowledge import (
+    Article,
+    ArticleCategory,
+    ArticleTag,
+    ArticleView,
+    ArticleVote,
+)
 from servicedesk.models.links import TicketLink
 from servicedesk.models.routing import AssignmentRule
 from servicedesk.models.tickets import (
@@ -18,6 +25,11 @@ from servicedesk.models.tickets import (
 )
 
 __all__ = [
+    "Article",
+    "ArticleCategory",
+    "ArticleTag",
+    "ArticleView",
+    "ArticleVote",
     "AssignmentRule",
     "Attachment",
     "CatalogItem",

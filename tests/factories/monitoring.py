@@ -50,16 +50,24 @@ REMOTE_WRITE_HEADERS = {
 
 
 def make_ci(name: str | None = None, **fields):
-    from cmdb.models import CIClass, ConfigurationItem
+    """A server CI (monitoring tests mostly need hosts)."""
+    from tests.factories import cmdb
 
-    ci_class, _ = CIClass.objects.get_or_create(slug="server", defaults={"name": "Server"})
-    return ConfigurationItem.objects.create(
-        name=name or f"host-{next(_sequence)}", ci_class=ci_class, **fields
-    )
+    fields.setdefault("ci_class", cmdb.make_ci_class("server", name="Server"))
+    return cmdb.make_ci(name or f"host-{next(_sequence)}", **fields)
 
 
 def make_link_rule(label: str = "instance", pattern: str = r"^(.+?)(?::\d+)?$", **fields):
     return SeriesLinkRule.objects.create(label=label, pattern=pattern, **fields)
+
+
+def make_target(name: str | None = None, **fields):
+    from monitoring.targets.models import Target
+
+    fields.setdefault("kind", "scrape")
+    fields.setdefault("address", "http://127.0.0.1:9/metrics")
+    fields.setdefault("timeout_seconds", 10)
+    return Target.objects.create(name=name or f"target-{next(_sequence)}", **fields)
 
 
 # --- stored samples, for query tests ------------------------------------------------------------

@@ -125,14 +125,30 @@ def test_series_created_before_their_ci_are_linked_by_the_link_job():
     assert Series.objects.get().ci == late
 
 
-def test_ci_lookup_is_cached_so_known_series_cost_no_cmdb_query(django_assert_max_num_queries):
+def test_a_known_series_costs_no_series_or_cmdb_query(
+    django_assert_max_num_queries, django_capture_on_commit_callbacks
+):
     make_ci("web-01")
     make_link_rule(label="instance")
     at = now_ms()
-    write_samples([SeriesSamples(up(), [(at, 1.0)])], source="test")
+    with django_capture_on_commit_callbacks(execute=True):
+        write_samples([SeriesSamples(up(), [(at, 1.0)])], source="test")
 
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(5) as captured:  # savepoints, the insert, releases
         write_samples([SeriesSamples(up(), [(at + 1000, 1.0)])], source="test")
+
+    sql = " ".join(query["sql"] for query in captured.captured_queries)
+    assert "monitoring_series" not in sql and "cmdb_" not in sql and "pg_" not in sql
+
+
+def test_a_ci_created_after_a_lookup_is_found_at_once():
+    make_link_rule(label="instance")
+    write_samples([SeriesSamples(up("app-01:80"), [(now_ms(), 1.0)])], source="test")
+    app = make_ci("app-02")
+
+    write_samples([SeriesSamples(up("app-02:80"), [(now_ms(), 1.0)])], source="test")
+
+    assert Series.objects.get(labels__instance="app-02:80").ci == app
 
 
 def test_mark_stale_keeps_a_later_stale_time():
@@ -168,10 +184,27 @@ def test_upsert_metadata_updates_series_of_the_family_and_suffixes():
     assert Series.objects.get().metric_type == "summary"
 
 
-def test_the_series_cache_is_only_filled_after_commit():
+def test_the_series_cache_is_filled_when_the_write_commits(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as pending:
+        write_samples([SeriesSamples(up(), [(now_ms(), 1.0)])], source="test")
+        assert series_cache.get(up()) is None  # the caller's transaction may still roll back
+
+    for callback in pending:
+        callback()
+    assert series_cache.get(up()) == Series.objects.get().id
+
+
+def test_a_series_rolled_back_with_the_callers_transaction_is_created_again():
+    from django.db import transaction
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        write_samples([SeriesSamples(up(), [(now_ms() - 5000, 1.0)])], source="test")
+        raise RuntimeError("the caller fails after the write")
+
     write_samples([SeriesSamples(up(), [(now_ms(), 1.0)])], source="test")
 
-    assert series_cache.get(up()) == Series.objects.get().id
+    assert Series.objects.count() == 1
+    assert Sample.objects.count() == 1
 
 
 def test_infinite_values_are_stored():

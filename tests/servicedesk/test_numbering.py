@@ -38,8 +38,7 @@ def test_a_missing_counter_row_is_recreated(requester):
 
 
 @pytest.mark.postgres
-# serialized_rollback puts the migrations' rows (matrix, counters) back for later tests.
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_concurrent_openings_get_unique_gapless_numbers(requester):
     TicketNumberSequence.objects.get_or_create(kind="incident", defaults={"last_value": 1000})
     threads, per_thread, errors = 6, 10, []

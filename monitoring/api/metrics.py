@@ -8,6 +8,7 @@ sent as strings, since JSON numbers lose precision past 2**53.
 
 import math
 
+from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -57,8 +58,7 @@ def finite(value) -> float | None:
 def ci_link(ci) -> dict | None:
     if ci is None:
         return None
-    url = ci.get_absolute_url() if hasattr(ci, "get_absolute_url") else None
-    return {"id": ci.pk, "name": ci.name, "url": url}
+    return {"id": ci.pk, "name": ci.name, "url": reverse("cmdb:ci-detail", args=[ci.pk])}
 
 
 def range_result_body(result) -> dict:

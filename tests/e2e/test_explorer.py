@@ -103,3 +103,24 @@ def test_a_bad_selector_in_the_explorer_shows_the_reason(
     expect(page.get_by_test_id("explorer-chart").get_by_role("alert")).to_contain_text(
         "Expected a quoted string"
     )
+
+
+def test_a_ci_page_charts_the_series_linked_to_it(
+    page, login, live_server_url, ops_engineer, fleet_metrics, screenshot
+):
+    from cmdb.models import ConfigurationItem
+
+    web_01 = ConfigurationItem.objects.get(name="web-01")
+    login(ops_engineer)
+    page.goto(f"{live_server_url}/cmdb/cis/{web_01.pk}/")
+
+    panel = page.get_by_test_id("ci-metrics-panel")
+    expect(panel).to_contain_text("3 linked series")
+    expect(panel.locator("canvas")).to_have_count(3)
+    screenshot("ci-metrics-panel")
+
+    panel.get_by_role("link", name="Explorer").first.click()
+    expect(page.get_by_test_id("ci-filter")).to_contain_text("Only series of CI web-01")
+    legend = page.get_by_test_id("explorer-chart").get_by_test_id("legend-entry")
+    expect(legend).to_have_count(1)
+    expect(legend).to_contain_text('up{instance="web-01:9100", job="node"}')

@@ -80,6 +80,7 @@ def test_series_lists_labels_times_ci_latest_value_and_staleness(
     assert fresh["metric"] == "node_load1"
     assert fresh["labels"] == {"instance": "web-01:9100", "job": "node"}
     assert fresh["ci"]["name"] == "web-01"
+    assert fresh["ci"]["url"] == f"/cmdb/cis/{fresh['ci']['id']}/"
     assert fresh["latest"] == {"ts": NOW - 60, "value": 0.75}
     assert fresh["stale"] is False
     assert isinstance(fresh["id"], str) and int(fresh["id"])

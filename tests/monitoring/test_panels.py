@@ -8,6 +8,7 @@ import pytest
 from django.template.loader import render_to_string
 from django.test import RequestFactory
 
+from cmdb.panels import ci_panels
 from monitoring.panels import PANEL_KEY, PANEL_TEMPLATE, ci_metrics_context
 from tests.factories.monitoring import make_ci, make_link_rule, write_points
 
@@ -110,7 +111,19 @@ def test_the_explorer_says_it_is_limited_to_a_ci(page_client_for, ops_engineer, 
     assert parse_qs(page.context["chart_params"])["ci"] == [str(web_01.pk)]
 
 
-def test_the_panel_is_registered_on_ci_pages():
-    panels = pytest.importorskip("cmdb.panels", reason="the CMDB has no panel registry yet")
+def test_the_panel_is_registered_and_shown_on_the_ci_page(page_client_for, ops_engineer, web_01):
+    assert PANEL_KEY in [panel.key for panel in ci_panels()]
 
-    assert PANEL_KEY in [panel.key for panel in panels.ci_panels()]
+    html = unescape(page_client_for(ops_engineer).get(f"/cmdb/cis/{web_01.pk}/").content.decode())
+
+    assert 'data-testid="ci-metrics-panel"' in html
+    assert html.count("data-chart") == 3
+    assert "This panel is unavailable" not in html
+
+
+def test_a_ci_page_without_linked_series_shows_no_metrics_panel(page_client_for, ops_engineer):
+    printer = make_ci("printer-7")
+
+    html = page_client_for(ops_engineer).get(f"/cmdb/cis/{printer.pk}/").content.decode()
+
+    assert 'data-testid="ci-metrics-panel"' not in html

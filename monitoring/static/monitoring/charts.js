@@ -113,14 +113,16 @@
 
   function pad(number) { return String(number).padStart(2, "0"); }
 
-  // Tick labels in UTC, 24-hour clock; the date under the first tick of each day.
-  function timeTicks(u, splits, axisIndex, space, increment) {
-    return splits.map((ts, i) => {
+  // Tick labels in UTC, 24-hour clock; the date under the first tick of each day (not on
+  // compact charts, which have no room for a second line).
+  function timeTicks(compact) {
+    return (u, splits, axisIndex, space, increment) => splits.map((ts, i) => {
       const d = new Date(ts * 1000);
       const date = `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
       if (increment >= 86400) return date;
       let clock = `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}`;
       if (increment < 60) clock += `:${pad(d.getUTCSeconds())}`;
+      if (compact) return clock;
       const previous = i > 0 ? new Date(splits[i - 1] * 1000) : null;
       return !previous || previous.getUTCDate() !== d.getUTCDate() ? `${clock}\n${date}` : clock;
     });
@@ -138,17 +140,21 @@
     if (el.dataset.meta === "off") meta.hidden = true; else describe(meta, body);
     const unit = el.dataset.unit || "";
     const names = body.series.map(seriesName);
+    const height = Number(el.dataset.height || 320);
+    const compact = height < 200;
     const options = {
       width: Math.max(plot.clientWidth || el.clientWidth, 300),
-      height: Number(el.dataset.height || 320),
+      height: height,
       tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), "Etc/UTC"),
       legend: { show: false },
       cursor: { focus: { prox: 16 } },
       focus: { alpha: 0.35 },
       scales: { x: { time: true } },
       axes: [
-        { label: "UTC", labelSize: 16, labelFont: "12px system-ui", font: "11px system-ui", space: 70, values: timeTicks },
-        { size: 64, font: "11px system-ui", values: (u, ticks) => ticks.map((v) => formatValue(v, unit)) },
+        compact
+          ? { font: "10px system-ui", size: 24, space: 60, values: timeTicks(true) }
+          : { label: "UTC", labelSize: 16, labelFont: "12px system-ui", font: "11px system-ui", space: 70, values: timeTicks(false) },
+        { size: compact ? 56 : 64, font: compact ? "10px system-ui" : "11px system-ui", values: (u, ticks) => ticks.map((v) => formatValue(v, unit)) },
       ],
       series: [{}].concat(names.map((name, i) => ({
         label: name, stroke: color(i), width: 1.5, spanGaps: false, points: { show: false },

@@ -286,6 +286,8 @@ LOGGING = {
 
 # --- Platform ---------------------------------------------------------------------------------
 ITOPS_READYZ_WORKER_TIMEOUT = 1.0
+# Ceiling on any request body, checked before Django reads it; endpoints have smaller limits.
+ITOPS_MAX_REQUEST_BYTES = env_int("ITOPS_MAX_REQUEST_BYTES", 128 * 1024 * 1024, minimum=1024)
 
 # --- CMDB -------------------------------------------------------------------------------------
 # Largest CI import file the upload page accepts (the command line has no limit).

@@ -84,6 +84,12 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(scope="session")
+def anyio_backend():
+    """Async tests (`pytest.mark.anyio`) run on asyncio, like the ASGI server."""
+    return "asyncio"
+
+
 # --- personas ---------------------------------------------------------------------------------
 
 

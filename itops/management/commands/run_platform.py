@@ -47,7 +47,9 @@ class Command(BaseCommand):
         return {
             "web": [python, "-m", "uvicorn", "itops.asgi:application", "--host", host,
                     "--port", str(settings.PORT), "--workers", str(web_workers),
-                    "--lifespan", "off", "--proxy-headers", "--no-access-log"],
+                    "--lifespan", "off", "--proxy-headers", "--no-access-log",
+                    # A busy worker answers its supervisor late; do not restart it for that.
+                    "--timeout-worker-healthcheck", "60"],
             "worker": [python, "-m", "celery", "-A", "itops", "worker", "-Q", ",".join(QUEUES),
                        "--concurrency", str(concurrency), "--loglevel", "INFO",
                        "-n", "worker@%h"],

@@ -106,8 +106,9 @@
     badge.dataset.resolution = body.resolution;
     badge.textContent = RESOLUTIONS[body.resolution] || body.resolution;
     const finer = Object.keys(body.sources || {}).filter((source) => source !== body.resolution);
+    const points = (count) => `${count} ${count === 1 ? "point" : "points"}`;
     const note = finer.length
-      ? ` newest ${finer.map((s) => `${body.sources[s]} from ${RESOLUTIONS[s] || s}`).join(", ")}` : "";
+      ? ` (newest ${finer.map((s) => `${points(body.sources[s])} from ${RESOLUTIONS[s] || s}`).join(", ")})` : "";
     meta.replaceChildren(`${what.join(" · ")} · from `, badge, note);
   }
 

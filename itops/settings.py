@@ -426,3 +426,22 @@ if ITOPS_COLLECT_CMDB_SYNC_SECONDS:
         "task": "monitoring.tasks.collect_sync_cmdb_targets_task",
         "schedule": float(ITOPS_COLLECT_CMDB_SYNC_SECONDS),
     }
+# Metric queries (monitoring.queries): which storage serves a range. Up to RAW_MAX_SECONDS of
+# range is read from raw samples, up to MINUTE_MAX_SECONDS from 1-minute rollups, longer from
+# 1-hour rollups (a rollup serves only steps that are whole multiples of its bucket).
+ITOPS_METRICS_QUERY_RAW_MAX_SECONDS = env_int(
+    "ITOPS_METRICS_QUERY_RAW_MAX_SECONDS", 3 * 3600, minimum=0
+)
+ITOPS_METRICS_QUERY_MINUTE_MAX_SECONDS = env_int(
+    "ITOPS_METRICS_QUERY_MINUTE_MAX_SECONDS", 3 * 86400, minimum=0
+)
+# Output bounds of one range query; a request beyond them is refused with 400.
+ITOPS_METRICS_QUERY_MAX_POINTS = env_int("ITOPS_METRICS_QUERY_MAX_POINTS", 11_000, minimum=10)
+ITOPS_METRICS_QUERY_MAX_SERIES = env_int("ITOPS_METRICS_QUERY_MAX_SERIES", 1000, minimum=1)
+ITOPS_METRICS_QUERY_MAX_TOTAL_POINTS = env_int(
+    "ITOPS_METRICS_QUERY_MAX_TOTAL_POINTS", 1_000_000, minimum=100
+)
+# Series, metric name and label value listings return at most this many items.
+ITOPS_METRICS_LIST_MAX_ITEMS = env_int("ITOPS_METRICS_LIST_MAX_ITEMS", 10_000, minimum=10)
+# A series without samples for this long is shown as stale (besides stale markers).
+ITOPS_METRICS_STALE_AFTER_SECONDS = env_int("ITOPS_METRICS_STALE_AFTER_SECONDS", 300, minimum=15)

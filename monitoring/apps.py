@@ -9,6 +9,7 @@ class MonitoringConfig(AppConfig):
         from itops import audit, demo
         from monitoring import signals
         from monitoring.models import SeriesLinkRule
+        from monitoring.panels import register_panels
         from monitoring.targets import admin, tasks  # noqa: F401 - registers admin and tasks
         from monitoring.targets.models import CheckTemplate, Target
 
@@ -18,3 +19,4 @@ class MonitoringConfig(AppConfig):
         signals.connect()
         demo.register_seeder(order=60, seeder="monitoring.demo.seed_link_rules")
         demo.register_seeder(order=62, seeder="monitoring.targets.demo.seed_targets")
+        register_panels()

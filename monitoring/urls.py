@@ -6,6 +6,8 @@ app_name = "monitoring"
 
 urlpatterns = [
     path("", views.index, name="index"),
+    path("explorer/", views.explorer, name="explorer"),
+    path("explorer/metric-names/", views.explorer_metric_names, name="explorer-metric-names"),
     path("targets/", views_targets.target_list, name="target-list"),
     path("targets/rows/", views_targets.target_rows, name="target-rows"),
     path("targets/new/", views_targets.target_create, name="target-create"),

@@ -68,3 +68,34 @@ def make_target(name: str | None = None, **fields):
     fields.setdefault("address", "http://127.0.0.1:9/metrics")
     fields.setdefault("timeout_seconds", 10)
     return Target.objects.create(name=name or f"target-{next(_sequence)}", **fields)
+
+
+# --- stored samples, for query tests ------------------------------------------------------------
+
+
+def write_points(metric: str, labels: dict, points, *, now_s: float | None = None) -> int:
+    """Store [(unix seconds, value)] for `metric{labels}` through the ingestion interface, as of
+    `now_s` (default: just after the last point); return the series id."""
+    from monitoring.ingest import SeriesSamples, canonical, labels_of, series_id, write_samples
+
+    pairs = labels_of(metric, labels)
+    samples = [(round(ts * 1000), value) for ts, value in points]
+    now_s = now_s if now_s is not None else max(ts for ts, _value in points) + 1
+    result = write_samples([SeriesSamples(pairs, samples)], source="test", now_ms=int(now_s * 1000))
+    assert not result.rejected_total, result.summary()
+    return series_id(*canonical(pairs))
+
+
+def roll_up(start_s: int, end_s: int) -> None:
+    """Compute minute and hour rollups of [start_s, end_s) (hour-aligned) and mark them done."""
+    from datetime import UTC, datetime
+
+    from monitoring.ingest.rollups import rollup_hours, rollup_minutes
+    from monitoring.models import RollupState
+
+    start = datetime.fromtimestamp(start_s, tz=UTC)
+    end = datetime.fromtimestamp(end_s, tz=UTC)
+    rollup_minutes(start, end)
+    rollup_hours(start, end)
+    for resolution in ("1m", "1h"):
+        RollupState.objects.update_or_create(resolution=resolution, defaults={"done_until": end})

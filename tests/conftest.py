@@ -5,6 +5,7 @@ Personas follow one story in every permission test: `requester` files tickets, `
 is another end user who must never see them, `agent` works them, `outsider` has no role.
 """
 
+import asyncio
 import os
 import shutil
 import socket
@@ -88,6 +89,24 @@ def fast_password_hashing(settings):
 def anyio_backend():
     """Async tests (`pytest.mark.anyio`) run on asyncio, like the ASGI server."""
     return "asyncio"
+
+
+@pytest.fixture(autouse=True)
+def _own_event_loop_for_async_tests(request):
+    """Give async tests a thread with no running loop of its own.
+
+    Playwright's sync API, once the session's browser is up, leaves its event loop registered
+    as the running loop of the main thread; anyio then refuses to start a loop for the test.
+    """
+    if request.node.get_closest_marker("anyio") is None:
+        yield
+        return
+    foreign_loop = asyncio.events._get_running_loop()
+    asyncio.events._set_running_loop(None)
+    try:
+        yield
+    finally:
+        asyncio.events._set_running_loop(foreign_loop)
 
 
 # --- personas ---------------------------------------------------------------------------------

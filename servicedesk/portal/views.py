@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from itops.choices import Role
-from itops.errors import DomainError
+from itops.errors import Conflict, DomainError, InvalidTransition
 from itops.roles import has_role, is_staff_member
 from servicedesk import selectors, services
 from servicedesk.catalog_forms import FormDefinitionError, build_catalog_form
@@ -319,9 +319,20 @@ def ticket_detail(request, number: str):
     return _ticket_page(request, ticket)
 
 
+def _conflict_message(ticket: Ticket, error: Conflict) -> str:
+    if isinstance(error, InvalidTransition):
+        # The workflow's message names raw states; the person reading this wants plain words.
+        return (
+            f"{ticket.number} is {ticket.get_state_display().lower()} now, so this is no longer "
+            "possible."
+        )
+    return error.message
+
+
 def _posted_ticket_action(form_class, form_name: str):
-    """A POST on the ticket page: a bound form checked, then `act(ticket, form, user)`; errors
-    re-render the page with the form and its messages (400), success redirects (PRG)."""
+    """A POST on the ticket page: a bound form checked, then `act(ticket, form, user)`; bad
+    input re-renders the page with the form and its messages (400), a refusal because of the
+    ticket's state with a message (409); success redirects (PRG)."""
 
     def decorator(act):
         @portal_user_required
@@ -333,6 +344,10 @@ def _posted_ticket_action(form_class, form_name: str):
             if form.is_valid():
                 try:
                     message = act(ticket=ticket, form=form, user=request.user)
+                except Conflict as error:
+                    # The ticket moved on (closed, already rated): the form no longer applies.
+                    messages.error(request, _conflict_message(ticket, error))
+                    return _ticket_page(request, ticket, status=error.status_code)
                 except DomainError as error:
                     _add_error(form, error)
                 else:
@@ -384,8 +399,8 @@ def ticket_confirm(request, number: str):
     ticket = portal.get_portal_ticket(user=request.user, number=number)
     try:
         services.close_ticket(ticket=ticket, by=request.user)
-    except DomainError as error:
-        messages.error(request, error.message)
+    except Conflict as error:
+        messages.error(request, _conflict_message(ticket, error))
     else:
         messages.success(request, f"Thanks for confirming: {ticket.number} is closed.")
     return redirect(_ticket_url(ticket))
@@ -433,6 +448,10 @@ def approval_decide(request, pk: int):
                 comment=form.cleaned_data["comment"],
                 by=request.user,
             )
+        except Conflict as error:
+            # Decided already, or the request moved on: there is nothing left to decide.
+            messages.error(request, error.message)
+            return _approvals_page(request, status=error.status_code)
         except DomainError as error:
             _add_error(form, error)
         else:

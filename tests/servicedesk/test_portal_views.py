@@ -231,16 +231,19 @@ def employee(boss):
     return make_user("emil", role=Role.END_USER, first_name="Emil", manager=boss)
 
 
-def test_the_catalog_lists_items_and_their_form(client_as, employee, laptop):
+def test_the_catalog_lists_items_and_their_form(client_as, employee, boss, laptop):
     client = client_as(employee)
 
     listing = client.get(reverse("servicedesk:portal-catalog")).content.decode()
     item_page = client.get(reverse("servicedesk:portal-catalog-item", args=[laptop.pk]))
+    for_boss = client_as(boss).get(reverse("servicedesk:portal-catalog-item", args=[laptop.pk]))
 
     assert "New laptop" in listing and "Manager approves" in listing
     assert item_page.status_code == 200
     assert 'name="model"' in item_page.content.decode()
-    assert "Myself (Emil)" in item_page.content.decode()
+    assert "(you)" in item_page.content.decode()  # no reports: nobody else to order for
+    options = for_boss.content.decode()
+    assert "Myself (Bea Boss)" in options and f'<option value="{employee.pk}">Emil' in options
 
 
 def test_an_inactive_item_is_not_found(client_as, employee, laptop):

@@ -97,9 +97,12 @@ def public_timeline(*, ticket: Ticket, user) -> list[TimelineEntry]:
 
 def counts(*, user) -> dict[str, int]:
     """Badges of the portal's navigation."""
+    pending = approvals_for(user=user).count()
     return {
         "open_tickets": my_tickets(user=user, status="open").count(),
-        "pending_approvals": approvals_for(user=user).count(),
+        "pending_approvals": pending,
+        # Approvers keep the tab once asked, so they find their past decisions.
+        "is_approver": bool(pending) or approvals_for(user=user, state=None).exists(),
     }
 
 

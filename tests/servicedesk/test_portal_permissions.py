@@ -282,3 +282,22 @@ def test_anonymous_posts_change_nothing(client, requester, agent, service_desk_t
 def test_people_without_a_role_are_refused(page_client_for, outsider):
     response = page_client_for(outsider).get(url("portal"))
     assert response.status_code == 403
+
+
+def test_the_attachment_links_on_the_page_open_for_the_caller_only(
+    page_client_for, requester, other_requester
+):
+    ticket = make_incident(caller=requester)
+    services.add_attachment(
+        ticket=ticket, upload=SimpleUploadedFile("trace.log", b"line 1"), by=requester
+    )
+    attachment = Attachment.objects.get()
+    link = reverse("servicedesk-api:attachment-download", args=[attachment.pk])
+
+    page = page_client_for(requester).get(url("portal-ticket", ticket)).content.decode()
+    mine = page_client_for(requester).get(link)
+    theirs = page_client_for(other_requester).get(link)
+
+    assert f'href="{link}"' in page
+    assert mine.status_code == 200 and b"".join(mine.streaming_content) == b"line 1"
+    assert theirs.status_code == 404

@@ -18,6 +18,8 @@ from itops.roles import has_role, is_staff_member
 from servicedesk import selectors, services
 from servicedesk.catalog_forms import FormDefinitionError, build_catalog_form
 from servicedesk.choices import FINAL_STATES, ApprovalState, TicketKind, TicketState
+from servicedesk.knowledge.rendering import marked_snippet_html
+from servicedesk.knowledge.search import snippet_for
 from servicedesk.models import Ticket
 from servicedesk.portal import forms
 from servicedesk.portal import selectors as portal
@@ -93,6 +95,8 @@ def search(request):
     text = request.GET.get("q", "").strip()[:200]
     articles = portal.search_articles(user=user, text=text) if text else []
     page = Paginator(articles, 10).get_page(request.GET.get("page"))
+    for article in page:
+        article.snippet_html = marked_snippet_html(snippet_for(article, text))
     context = {
         "query": text,
         "page": page,

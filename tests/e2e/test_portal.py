@@ -203,6 +203,35 @@ def test_an_end_user_confirms_a_resolved_ticket_and_rates_it(
     )
 
 
+def test_an_end_user_says_a_resolved_ticket_is_still_broken(
+    transactional_db, requester, agent, page, login, live_server_url
+):
+    make_team("Service Desk", members=[agent])
+    incident = make_incident(caller=requester, short_description="Monitor flickers")
+    services.start_ticket(ticket=incident, by=agent)
+    services.resolve_ticket(
+        ticket=incident,
+        resolution_code="solved_workaround",
+        resolution_notes="Swapped the cable.",
+        by=agent,
+    )
+    login(requester)
+
+    page.goto(f"{live_server_url}/portal/tickets/{incident.number}/")
+    page.get_by_role("button", name="No, still broken").click()
+    page.get_by_role("button", name=f"Reopen {incident.number}").click()
+    expect(page.get_by_test_id("error-reason")).to_be_visible()  # a reason is needed
+    page.get_by_label("What is still wrong?").fill("It flickers again after lunch.")
+    page.get_by_role("button", name=f"Reopen {incident.number}").click()
+
+    expect(page.get_by_role("alert")).to_contain_text("is reopened")
+    expect(page.get_by_test_id("state-badge").first).to_have_text("In progress")
+    expect(page.get_by_test_id("timeline")).to_contain_text("It flickers again after lunch.")
+    expect(page.get_by_test_id("resolution")).to_have_count(0)
+    incident.refresh_from_db()
+    assert incident.state == "in_progress"
+
+
 def test_a_manager_rejects_a_request_with_a_reason(
     transactional_db, page, login, live_server_url, screenshot
 ):
@@ -261,6 +290,8 @@ def test_the_portal_fits_a_phone_screen(
             ("/portal/report/", "portal-report-phone"),
             ("/portal/tickets/", "portal-my-tickets-phone"),
             (f"/portal/tickets/{ticket.number}/", "portal-ticket-phone"),
+            ("/portal/catalog/", "portal-catalog-phone"),
+            ("/portal/search/?q=password", "portal-search-phone"),
         ):
             page.goto(f"{live_server_url}{path}")
             expect(page.locator("main")).to_be_visible()

@@ -31,14 +31,17 @@ TICKETS_PER_PAGE = 25
 HOME_TICKETS = 6
 
 
+def uses_portal(user) -> bool:
+    return has_role(user, Role.END_USER) or is_staff_member(user)
+
+
 def portal_user_required(view):
     """Signed in (anonymous people go to the login page) with a service desk role."""
 
     @login_required
     @wraps(view)
     def wrapped(request, *args, **kwargs):
-        user = request.user
-        if not (has_role(user, Role.END_USER) or is_staff_member(user)):
+        if not uses_portal(request.user):
             raise PermissionDenied("Your account has no role that may use the portal.")
         return view(request, *args, **kwargs)
 
@@ -72,10 +75,13 @@ def _ticket_url(ticket: Ticket) -> str:
 # --- home and search --------------------------------------------------------------------------
 
 
-@portal_user_required
+@login_required
 @require_GET
 def home(request):
     user = request.user
+    if not uses_portal(user):
+        # Where sign-in sends everyone who is not staff: say why there is nothing here.
+        return render(request, "servicedesk/portal/no_role.html")
     context = {
         "open_tickets": portal.my_tickets(user=user, status="open")[:HOME_TICKETS],
         "awaiting": portal.awaiting_confirmation(user=user)[:HOME_TICKETS],

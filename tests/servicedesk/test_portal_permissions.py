@@ -279,9 +279,25 @@ def test_anonymous_posts_change_nothing(client, requester, agent, service_desk_t
     assert not SatisfactionRating.objects.exists()
 
 
-def test_people_without_a_role_are_refused(page_client_for, outsider):
-    response = page_client_for(outsider).get(url("portal"))
-    assert response.status_code == 403
+def test_people_without_a_role_are_told_why_and_refused_the_rest(
+    page_client_for, outsider, requester
+):
+    ticket = make_incident(caller=requester)
+    client = page_client_for(outsider)
+
+    home = client.get(url("portal"))
+    refused = [
+        client.get(url("portal-report")).status_code,
+        client.post(url("portal-report"), {"short_description": "Hi", "urgency": "3"}).status_code,
+        client.get(url("portal-catalog")).status_code,
+        client.get(url("portal-tickets")).status_code,
+        client.get(url("portal-ticket", ticket)).status_code,
+    ]
+
+    assert home.status_code == 200
+    assert "no role has been given to your account" in home.content.decode()
+    assert refused == [403] * 5
+    assert Ticket.objects.count() == 1
 
 
 def test_the_attachment_links_on_the_page_open_for_the_caller_only(

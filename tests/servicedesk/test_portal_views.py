@@ -512,3 +512,21 @@ def test_the_home_page_shows_my_work(client_as, requester, resolved):
     assert 'data-testid="awaiting-confirmation"' in page and resolved.number in page
     assert "Connect to the VPN" in page
     assert "approval waiting" not in page
+
+
+def test_a_ticket_waiting_for_the_callers_reply_says_so_and_resumes_on_reply(
+    client_as, requester, agent, service_desk_team
+):
+    ticket = make_incident(caller=requester)
+    services.start_ticket(ticket=ticket, by=agent)
+    services.hold_ticket(
+        ticket=ticket, reason="awaiting_caller", comment="Which printer is it?", by=agent
+    )
+    client = client_as(requester)
+
+    listing = client.get(reverse("servicedesk:portal-tickets")).content.decode()
+    client.post(ticket_url("portal-ticket-comment", ticket), {"body": "The one by the window"})
+
+    assert "Waiting for your reply" in listing
+    ticket.refresh_from_db()
+    assert ticket.state == "in_progress"

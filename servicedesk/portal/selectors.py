@@ -10,11 +10,12 @@ from django.http import Http404
 from cmdb.choices import CIStatus
 from cmdb.models import ConfigurationItem
 from itops.models import User
-from servicedesk.choices import FINAL_STATES, TicketKind, TicketState
+from servicedesk.choices import FINAL_STATES, CommentVisibility, TicketKind, TicketState
 from servicedesk.knowledge import selectors as knowledge
 from servicedesk.models import Article, Category, Ticket
 from servicedesk.selectors import (
     approvals_for,
+    attachments_for,
     catalog_items,
     get_visible_ticket,
     search_tickets,
@@ -93,6 +94,14 @@ def public_timeline(*, ticket: Ticket, user) -> list[TimelineEntry]:
         for entry in ticket_timeline(ticket=ticket, user=user)
         if not entry.internal and entry.kind in PUBLIC_TIMELINE_KINDS
     ]
+
+
+def public_attachments(*, ticket: Ticket, user) -> QuerySet:
+    """The ticket's files as its caller sees them: none from work notes, even for staff who
+    open their own ticket in the portal."""
+    return attachments_for(ticket=ticket, user=user).filter(
+        Q(comment__isnull=True) | Q(comment__visibility=CommentVisibility.PUBLIC)
+    )
 
 
 def counts(*, user) -> dict[str, int]:

@@ -299,7 +299,7 @@ def _ticket_page(request, ticket: Ticket, *, status: int = 200, **bound_forms):
         "ticket": ticket,
         "description_html": render_markdown(ticket.description),
         "timeline": portal.public_timeline(ticket=ticket, user=user),
-        "attachments": selectors.attachments_for(ticket=ticket, user=user),
+        "attachments": portal.public_attachments(ticket=ticket, user=user),
         "is_caller": ticket.caller_id == user.pk,
         "may_close": "close" in actions,
         "may_reopen": "reopen" in actions,

@@ -317,3 +317,19 @@ def test_the_attachment_links_on_the_page_open_for_the_caller_only(
     assert f'href="{link}"' in page
     assert mine.status_code == 200 and b"".join(mine.streaming_content) == b"line 1"
     assert theirs.status_code == 404
+
+
+def test_staff_opening_their_own_ticket_in_the_portal_see_the_callers_view(
+    page_client_for, agent, service_desk_team
+):
+    ticket = make_incident(caller=agent, short_description="My own laptop")
+    services.add_work_note(ticket=ticket, author=agent, body="Desk-only remark")
+    note = Comment.objects.get(body="Desk-only remark")
+    services.add_attachment(
+        ticket=ticket, upload=SimpleUploadedFile("desk-only.txt", b"x"), comment=note, by=agent
+    )
+
+    page = page_client_for(agent).get(url("portal-ticket", ticket)).content.decode()
+
+    assert "My own laptop" in page
+    assert "Desk-only remark" not in page and "desk-only.txt" not in page

@@ -16,6 +16,7 @@ urlpatterns = [
     path("catalog/<int:pk>/", views.catalog_item, name="portal-catalog-item"),
     path("tickets/", views.ticket_list, name="portal-tickets"),
     path(TICKET, views.ticket_detail, name="portal-ticket"),
+    path(TICKET + "activity/", views.ticket_activity, name="portal-ticket-activity"),
     path(TICKET + "comment/", views.ticket_comment, name="portal-ticket-comment"),
     path(TICKET + "attach/", views.ticket_attach, name="portal-ticket-attach"),
     path(TICKET + "confirm/", views.ticket_confirm, name="portal-ticket-confirm"),

@@ -329,6 +329,19 @@ def ticket_detail(request, number: str):
     return _ticket_page(request, ticket)
 
 
+@portal_user_required
+@require_GET
+def ticket_activity(request, number: str):
+    """The ticket's public timeline alone, for the page to refresh itself (htmx)."""
+    ticket = portal.get_portal_ticket(user=request.user, number=number)
+    context = {
+        "ticket": ticket,
+        "timeline": portal.public_timeline(ticket=ticket, user=request.user),
+        "takes_updates": ticket.state not in FINAL_STATES,
+    }
+    return render(request, "servicedesk/portal/inc/timeline.html", context)
+
+
 def _conflict_message(ticket: Ticket, error: Conflict) -> str:
     if isinstance(error, InvalidTransition):
         # The workflow's message names raw states; the person reading this wants plain words.

@@ -333,3 +333,19 @@ def test_staff_opening_their_own_ticket_in_the_portal_see_the_callers_view(
 
     assert "My own laptop" in page
     assert "Desk-only remark" not in page and "desk-only.txt" not in page
+
+
+def test_the_activity_fragment_shows_public_entries_to_the_caller_only(
+    page_client_for, requester, agent, franks_incident, service_desk_team
+):
+    ticket = make_incident(caller=requester)
+    services.add_comment(ticket=ticket, author=agent, body="We are on it.")
+    services.add_work_note(ticket=ticket, author=agent, body="Escalate if it recurs")
+    client = page_client_for(requester)
+
+    fragment = client.get(url("portal-ticket-activity", ticket)).content.decode()
+    theirs = client.get(url("portal-ticket-activity", franks_incident))
+
+    assert "We are on it." in fragment and "Escalate if it recurs" not in fragment
+    assert 'hx-trigger="every 30s"' in fragment and "<html" not in fragment
+    assert theirs.status_code == 404

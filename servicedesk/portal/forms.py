@@ -2,9 +2,11 @@
 
 from django import forms
 from django.conf import settings
+from django.db.models import Q
 from django.template.defaultfilters import filesizeformat
 
 from itops.forms import StyledFormMixin
+from itops.models import User
 from servicedesk.choices import Urgency
 from servicedesk.models import Ticket
 from servicedesk.models.satisfaction import RATING_MAX, RATING_MIN
@@ -169,6 +171,26 @@ class OrderForm(StyledFormMixin, forms.Form):
         field.label_from_instance = lambda person: (
             f"Myself ({person.display_name})" if person.pk == user.pk else person.display_name
         )
+
+
+class ShareForm(StyledFormMixin, forms.Form):
+    """Share a ticket with a colleague, named by username or email (no directory is shown)."""
+
+    person = forms.CharField(
+        label="Share with a colleague",
+        max_length=254,
+        widget=forms.TextInput(attrs={"placeholder": "Username or email", "autocomplete": "off"}),
+        help_text="They can follow and comment on this ticket.",
+    )
+
+    def clean_person(self):
+        text = self.cleaned_data["person"].strip()
+        person = User.objects.filter(
+            Q(username__iexact=text) | Q(email__iexact=text), is_active=True
+        ).first()
+        if person is None:
+            raise forms.ValidationError(f"Nobody active is called “{text}”.")
+        return person
 
 
 class ApprovalDecisionForm(StyledFormMixin, forms.Form):

@@ -22,6 +22,12 @@ urlpatterns = [
     path(TICKET + "confirm/", views.ticket_confirm, name="portal-ticket-confirm"),
     path(TICKET + "reopen/", views.ticket_reopen, name="portal-ticket-reopen"),
     path(TICKET + "rate/", views.ticket_rate, name="portal-ticket-rate"),
+    path(TICKET + "share/", views.ticket_share, name="portal-ticket-share"),
+    path(
+        TICKET + "share/<int:user_id>/remove/",
+        views.ticket_unshare,
+        name="portal-ticket-unshare",
+    ),
     path("approvals/", views.approval_list, name="portal-approvals"),
     path("approvals/<int:pk>/decide/", views.approval_decide, name="portal-approval-decide"),
 ]

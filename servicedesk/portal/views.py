@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -311,6 +312,8 @@ def _ticket_page(request, ticket: Ticket, *, status: int = 200, **bound_forms):
         "attachment_form": bound_forms.get("attachment_form") or forms.AttachmentForm(),
         "reopen_form": bound_forms.get("reopen_form") or forms.ReopenForm(),
         "rating_form": bound_forms.get("rating_form") or forms.RatingForm(),
+        "share_form": bound_forms.get("share_form") or forms.ShareForm(),
+        "watchers": ticket.watchers.order_by("first_name", "last_name", "username"),
         "open_panel": bound_forms.get("open_panel", ""),
         "counts": portal.counts(user=user),
         "section": "tickets",
@@ -413,6 +416,31 @@ def ticket_rate(*, ticket, form, user):
         by=user,
     )
     return "Thank you for rating the resolution."
+
+
+@_posted_ticket_action(forms.ShareForm, "share_form")
+def ticket_share(*, ticket, form, user):
+    person = form.cleaned_data["person"]
+    if person.pk == ticket.caller_id:
+        raise DomainError(f"{person} is who the ticket is for already.", field="person")
+    services.add_watcher(ticket=ticket, user=person, by=user)
+    return f"{person} can now follow {ticket.number}."
+
+
+@portal_user_required
+@require_POST
+def ticket_unshare(request, number: str, user_id: int):
+    """The caller takes someone off the ticket, or a watcher takes themselves off."""
+    ticket = portal.get_portal_ticket(user=request.user, number=number)
+    person = ticket.watchers.filter(pk=user_id).first()
+    if person is None:
+        raise Http404("That person does not follow this ticket.")
+    services.remove_watcher(ticket=ticket, user=person, by=request.user)
+    if person.pk == request.user.pk and ticket.caller_id != request.user.pk:
+        messages.success(request, f"You no longer follow {ticket.number}.")
+        return redirect("servicedesk:portal-tickets")
+    messages.success(request, f"{person} no longer follows {ticket.number}.")
+    return redirect(_ticket_url(ticket))
 
 
 @portal_user_required

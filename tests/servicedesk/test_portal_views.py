@@ -530,3 +530,55 @@ def test_a_ticket_waiting_for_the_callers_reply_says_so_and_resumes_on_reply(
     assert "Waiting for your reply" in listing
     ticket.refresh_from_db()
     assert ticket.state == "in_progress"
+
+
+# --- sharing ------------------------------------------------------------------------------------
+
+
+def test_the_caller_shares_a_ticket_and_the_colleague_follows_it(
+    client_as, requester, other_requester
+):
+    ticket = make_incident(caller=requester, short_description="Team drive is read-only")
+
+    unknown = client_as(requester).post(
+        ticket_url("portal-ticket-share", ticket), {"person": "nobody@example.com"}
+    )
+    shared = client_as(requester).post(
+        ticket_url("portal-ticket-share", ticket), {"person": other_requester.email.upper()}
+    )
+    listing = client_as(other_requester).get(reverse("servicedesk:portal-tickets")).content.decode()
+    page = client_as(other_requester).get(ticket_url("portal-ticket", ticket)).content.decode()
+
+    assert unknown.status_code == 400 and "Nobody active is called" in unknown.content.decode()
+    assert shared.status_code == 302
+    assert list(ticket.watchers.all()) == [other_requester]
+    assert ticket.number in listing
+    assert "Stop following" in page and 'data-testid="share-form"' not in page
+
+
+def test_a_colleague_stops_following_and_loses_the_ticket(client_as, requester, other_requester):
+    ticket = make_incident(caller=requester, watchers=[other_requester])
+    client = client_as(other_requester)
+
+    response = client.post(
+        reverse("servicedesk:portal-ticket-unshare", args=[ticket.number, other_requester.pk])
+    )
+
+    assert response.status_code == 302
+    assert not ticket.watchers.exists()
+    assert client.get(ticket_url("portal-ticket", ticket)).status_code == 404
+
+
+def test_a_watcher_cannot_share_or_remove_others(client_as, requester, other_requester):
+    third = make_user("gus", role=Role.END_USER)
+    make_user("hal", role=Role.END_USER)
+    ticket = make_incident(caller=requester, watchers=[other_requester, third])
+    client = client_as(other_requester)
+
+    shared = client.post(ticket_url("portal-ticket-share", ticket), {"person": "hal"})
+    removed = client.post(
+        reverse("servicedesk:portal-ticket-unshare", args=[ticket.number, third.pk])
+    )
+
+    assert (shared.status_code, removed.status_code) == (403, 403)
+    assert set(ticket.watchers.all()) == {other_requester, third}

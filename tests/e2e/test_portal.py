@@ -68,6 +68,7 @@ def test_an_end_user_reports_a_problem_sees_a_suggested_article_and_finds_the_ti
     )
     page.get_by_role("button", name="Submit").click()
 
+    expect(page).to_have_url(re.compile(r"/portal/tickets/INC\d+/$"))
     incident = Ticket.objects.get(short_description="VPN disconnects every few minutes")
     expect(page).to_have_url(re.compile(rf"/portal/tickets/{incident.number}/$"))
     expect(page.get_by_role("alert")).to_contain_text(f"{incident.number} is with the service desk")
@@ -139,6 +140,7 @@ def test_an_end_user_orders_from_the_catalog_after_fixing_a_mistake(
     page.get_by_label("I accept the licence terms").check()
     page.get_by_role("button", name="Order now").click()
 
+    expect(page).to_have_url(re.compile(r"/portal/tickets/REQ\d+/$"))
     request = Ticket.objects.get(kind="request")
     expect(page).to_have_url(re.compile(rf"/portal/tickets/{request.number}/$"))
     expect(page.get_by_test_id("state-badge").first).to_have_text("In progress")

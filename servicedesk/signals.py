@@ -32,6 +32,8 @@ task_state_changed = Signal()  # ticket, by, task, old_state, new_state
 request_fulfilled = Signal()  # ticket, by: its last task finished and the request was resolved
 # Problems (servicedesk.services.problems); `ticket` is the problem.
 known_error_changed = Signal()  # ticket, by, is_known_error
+# Satisfaction (servicedesk.services.satisfaction): the caller rated a resolved ticket.
+satisfaction_rated = Signal()  # ticket, by, rating (a SatisfactionRating)
 
 
 def send_on_commit(signal: Signal, **kwargs) -> None:

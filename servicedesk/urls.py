@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from servicedesk import views
 
@@ -6,5 +6,5 @@ app_name = "servicedesk"
 
 urlpatterns = [
     path("desk/", views.desk, name="desk"),
-    path("portal/", views.portal, name="portal"),
+    path("portal/", include("servicedesk.portal.urls")),
 ]

@@ -20,9 +20,11 @@ from servicedesk.models import (
     CatalogItem,
     Category,
     Comment,
+    SatisfactionRating,
     Ticket,
     TicketLink,
 )
+from servicedesk.models.satisfaction import RATING_MAX, RATING_MIN
 from servicedesk.rendering import render_markdown
 from servicedesk.services.workflow import reopen_deadline
 
@@ -54,6 +56,17 @@ class TicketRefSerializer(serializers.ModelSerializer):
     class Meta:
         model = Ticket
         fields = ["id", "number", "kind", "short_description", "state"]
+        read_only_fields = fields
+
+
+class SatisfactionSerializer(serializers.ModelSerializer):
+    """The caller's rating of the resolution (CSAT)."""
+
+    rated_by = UserRefSerializer(read_only=True)
+
+    class Meta:
+        model = SatisfactionRating
+        fields = ["rating", "comment", "rated_by", "created_at"]
         read_only_fields = fields
 
 
@@ -125,6 +138,9 @@ class TicketDetailSerializer(TicketSerializer):
     allowed_states = serializers.ListField(child=serializers.CharField(), read_only=True)
     actions = serializers.SerializerMethodField()
     reopen_until = serializers.SerializerMethodField()
+    satisfaction = SatisfactionSerializer(
+        read_only=True, allow_null=True, help_text="The caller's rating once they gave one."
+    )
 
     class Meta(TicketSerializer.Meta):
         fields = [
@@ -134,6 +150,7 @@ class TicketDetailSerializer(TicketSerializer):
             "allowed_states",
             "actions",
             "reopen_until",
+            "satisfaction",
         ]
         read_only_fields = fields
 
@@ -304,6 +321,11 @@ class ResolveSerializer(StrictSerializer):
 
 class ReopenSerializer(StrictSerializer):
     reason = serializers.CharField(max_length=100_000)
+
+
+class RateSerializer(StrictSerializer):
+    rating = serializers.IntegerField(min_value=RATING_MIN, max_value=RATING_MAX)
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=100_000)
 
 
 class CancelSerializer(StrictSerializer):

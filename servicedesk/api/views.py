@@ -368,6 +368,25 @@ def _link_target(model_label: str, object_id: int):
     return target
 
 
+class RateActionMixin:
+    """`POST .../rate/`: the caller rates the resolution of their resolved or closed ticket,
+    once (409 for a second rating)."""
+
+    @extend_schema(
+        request=s.RateSerializer,
+        responses={201: s.TicketDetailSerializer},
+        summary="Rate the resolution (the caller, once, after resolve or close)",
+    )
+    @action(detail=True, methods=["post"])
+    def rate(self, request, pk=None):
+        ticket = self.get_object()
+        data = _payload(s.RateSerializer, request)
+        services.rate_resolution(
+            ticket=ticket, rating=data["rating"], comment=data.get("comment", ""), by=request.user
+        )
+        return self.ticket_response(ticket, status.HTTP_201_CREATED)
+
+
 def _ticket_kwargs(data: dict) -> dict:
     data = dict(data)
     data.setdefault("watchers", [])
@@ -375,7 +394,7 @@ def _ticket_kwargs(data: dict) -> dict:
 
 
 @extend_schema(tags=["incidents"])
-class IncidentViewSet(KindTicketViewSet):
+class IncidentViewSet(RateActionMixin, KindTicketViewSet):
     kind = TicketKind.INCIDENT
     create_serializer = s.IncidentCreateSerializer
     update_serializer = s.IncidentUpdateSerializer
@@ -385,7 +404,7 @@ class IncidentViewSet(KindTicketViewSet):
 
 
 @extend_schema(tags=["requests"])
-class RequestViewSet(KindTicketViewSet):
+class RequestViewSet(RateActionMixin, KindTicketViewSet):
     kind = TicketKind.REQUEST
     create_serializer = s.RequestCreateSerializer
     update_serializer = s.RequestUpdateSerializer

@@ -16,6 +16,7 @@ from servicedesk.models.knowledge import (
 )
 from servicedesk.models.links import TicketLink
 from servicedesk.models.routing import AssignmentRule
+from servicedesk.models.satisfaction import SatisfactionRating
 from servicedesk.models.tickets import (
     Incident,
     Problem,
@@ -42,6 +43,7 @@ __all__ = [
     "PriorityMatrixCell",
     "Problem",
     "RequestApproval",
+    "SatisfactionRating",
     "ServiceRequest",
     "Ticket",
     "TicketLink",

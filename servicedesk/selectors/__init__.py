@@ -28,6 +28,7 @@ from servicedesk.selectors.problems import (
     problem_candidates,
     problem_incidents,
 )
+from servicedesk.selectors.satisfaction import can_rate, ticket_satisfaction
 from servicedesk.selectors.tickets import (
     available_actions,
     get_visible_ticket,
@@ -44,6 +45,7 @@ __all__ = [
     "approvals_for",
     "attachments_for",
     "available_actions",
+    "can_rate",
     "candidate_group_for",
     "catalog_items",
     "comments_for",
@@ -63,6 +65,7 @@ __all__ = [
     "request_tasks",
     "search_tickets",
     "ticket_list",
+    "ticket_satisfaction",
     "ticket_timeline",
     "tickets_linked_to",
     "visible_attachments",

@@ -39,6 +39,7 @@ from servicedesk.services.problems import (
 )
 from servicedesk.services.relations import add_link, add_watcher, remove_link, remove_watcher
 from servicedesk.services.routing import matching_rule
+from servicedesk.services.satisfaction import rate_resolution
 from servicedesk.services.tickets import (
     assign_ticket,
     open_incident,
@@ -98,6 +99,7 @@ __all__ = [
     "order_catalog_item",
     "plan_approval",
     "priority_for",
+    "rate_resolution",
     "record_problem_analysis",
     "remove_attachment",
     "remove_link",

@@ -337,6 +337,27 @@ ITOPS_PROBLEM_CANDIDATE_MIN_INCIDENTS = env_int(
     "ITOPS_PROBLEM_CANDIDATE_MIN_INCIDENTS", 3, minimum=2, maximum=1000
 )
 ITOPS_PROBLEM_CANDIDATE_DAYS = env_int("ITOPS_PROBLEM_CANDIDATE_DAYS", 7, minimum=1, maximum=365)
+# Notifications and email (servicedesk.notifications). The desk address receives tickets by
+# email and is the From and Reply-To of what the desk sends; links in emails start with
+# ITOPS_BASE_URL.
+ITOPS_DESK_EMAIL = env_str("ITOPS_DESK_EMAIL", "desk@itops.localhost").lower()
+if "@" not in ITOPS_DESK_EMAIL:
+    raise ImproperlyConfigured(
+        f"ITOPS_DESK_EMAIL must be an email address, got {ITOPS_DESK_EMAIL!r}"
+    )
+ITOPS_BASE_URL = (env_url("ITOPS_BASE_URL", {"http", "https"}) or SITE_URL).rstrip("/")
+# The SMTP receiver (manage.py run_smtp_receiver; run_platform starts it when a port is set).
+ITOPS_INBOUND_SMTP_HOST = env_str("ITOPS_INBOUND_SMTP_HOST", "127.0.0.1")
+ITOPS_INBOUND_SMTP_PORT = env_int("ITOPS_INBOUND_SMTP_PORT", 0, minimum=0, maximum=65535)
+ITOPS_INBOUND_EMAIL_MAX_BYTES = env_int(
+    "ITOPS_INBOUND_EMAIL_MAX_BYTES", 10 * 1024 * 1024, minimum=1024, maximum=1024**3
+)
+# Mail from an address no user has: refused (logged, no bounce) or opened for a guest caller.
+ITOPS_INBOUND_UNKNOWN_SENDERS = env_choice(
+    "ITOPS_INBOUND_UNKNOWN_SENDERS", "refuse", {"refuse", "guest"}
+)
+# More messages than this from one sender within an hour are dropped (mail loops, floods).
+ITOPS_INBOUND_EMAIL_RATE_LIMIT = env_int("ITOPS_INBOUND_EMAIL_RATE_LIMIT", 20, minimum=1)
 CELERY_BEAT_SCHEDULE["servicedesk-auto-close-resolved"] = {
     "task": "servicedesk.tasks.auto_close_resolved_tickets_task",
     "schedule": 15 * 60.0,

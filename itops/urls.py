@@ -38,6 +38,7 @@ urlpatterns = [
     path("cmdb/", include("cmdb.urls")),
     path("", include("servicedesk.urls")),
     path("kb/", include("servicedesk.knowledge.urls")),
+    path("notifications/", include("servicedesk.notifications.urls")),
     path("changes/", include("changes.urls")),
     path("slas/", include("slas.urls")),
     path("ops/", include("monitoring.urls")),

@@ -15,6 +15,7 @@ from servicedesk.models.knowledge import (
     ArticleVote,
 )
 from servicedesk.models.links import TicketLink
+from servicedesk.models.notifications import InboundEmail, Notification
 from servicedesk.models.routing import AssignmentRule
 from servicedesk.models.tickets import (
     Incident,
@@ -38,7 +39,9 @@ __all__ = [
     "Category",
     "Comment",
     "FulfilmentTask",
+    "InboundEmail",
     "Incident",
+    "Notification",
     "PriorityMatrixCell",
     "Problem",
     "RequestApproval",

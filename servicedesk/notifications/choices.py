@@ -1,0 +1,48 @@
+"""Vocabularies of notifications and inbound email."""
+
+from django.db import models
+
+
+class NotificationKind(models.TextChoices):
+    """What an in-app notification is about; also the events of the emails."""
+
+    ASSIGNED_TO_ME = "assigned_to_me", "Assigned to me"
+    ASSIGNED_TO_GROUP = "assigned_to_group", "Assigned to my group"
+    CALLER_REPLIED = "caller_replied", "Caller replied"
+    APPROVAL_REQUESTED = "approval_requested", "Approval requested"
+    APPROVAL_DECIDED = "approval_decided", "Approval decided"
+    SLA_WARNING = "sla_warning", "SLA warning"
+    SLA_BREACHED = "sla_breached", "SLA breached"
+    OTHER = "other", "Other"
+
+
+# Bootstrap icon per kind, for the bell and the list page.
+KIND_ICONS = {
+    NotificationKind.ASSIGNED_TO_ME: "person-check",
+    NotificationKind.ASSIGNED_TO_GROUP: "people",
+    NotificationKind.CALLER_REPLIED: "reply",
+    NotificationKind.APPROVAL_REQUESTED: "check2-square",
+    NotificationKind.APPROVAL_DECIDED: "clipboard-check",
+    NotificationKind.SLA_WARNING: "hourglass-split",
+    NotificationKind.SLA_BREACHED: "exclamation-octagon",
+    NotificationKind.OTHER: "bell",
+}
+
+
+class EmailEvent(models.TextChoices):
+    """The ticket events that send email."""
+
+    TICKET_OPENED = "ticket_opened", "Ticket received"
+    ASSIGNED = "assigned", "Ticket assigned"
+    AGENT_COMMENTED = "agent_commented", "Comment from the service desk"
+    CALLER_COMMENTED = "caller_commented", "Reply from the caller"
+    RESOLVED = "resolved", "Ticket resolved"
+    APPROVAL_REQUESTED = "approval_requested", "Approval requested"
+    APPROVAL_DECIDED = "approval_decided", "Approval decided"
+
+
+class InboundOutcome(models.TextChoices):
+    CREATED = "created", "Ticket created"
+    COMMENTED = "commented", "Comment added"
+    DROPPED = "dropped", "Dropped"
+    REFUSED = "refused", "Refused"

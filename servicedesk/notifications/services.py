@@ -1,0 +1,241 @@
+"""Writes of notifications: in-app notifications (the bell) and the email of ticket events.
+
+Other apps call `notify_user()` (an SLA about to breach, ...). The service desk's signals reach
+`deliver_ticket_event()` through a task on the `notify` queue: it writes the in-app
+notifications and queues one email task per recipient, so a failing SMTP server retries one
+message, not the whole event.
+"""
+
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.utils import timezone
+
+from itops.models import User
+from itops.roles import is_staff_member
+from servicedesk.choices import TicketState
+from servicedesk.models import Comment, Notification, RequestApproval, Ticket
+from servicedesk.notifications import outbound
+from servicedesk.notifications.choices import EmailEvent, NotificationKind
+
+TEXT_MAX = Notification._meta.get_field("text").max_length
+
+
+def _queue_push(notification_ids: list[int]) -> None:
+    from servicedesk.notifications.tasks import notify_push_task
+
+    if notification_ids:
+        transaction.on_commit(lambda: notify_push_task.delay(notification_ids))
+
+
+def _url_for(ticket: Ticket | None, user: User) -> str:
+    if ticket is None:
+        return ""
+    audience = "desk" if is_staff_member(user) else "portal"
+    return outbound.ticket_path(ticket, audience=audience)
+
+
+@transaction.atomic
+def notify_users(
+    *,
+    recipients: Iterable[User],
+    kind: str,
+    text: str,
+    ticket: Ticket | None = None,
+    url: str | None = None,
+    actor: User | None = None,
+) -> list[Notification]:
+    """One notification per active recipient (never the actor), pushed live on commit.
+    Without `url` the notification links to the ticket (desk or portal, by recipient)."""
+    if kind not in NotificationKind.values:
+        raise ValueError(f"unknown notification kind {kind!r}")
+    text = " ".join((text or "").split())[:TEXT_MAX]
+    seen: set[int] = set()
+    rows = []
+    for user in recipients:
+        if user is None or user.pk in seen or not user.is_active:
+            continue
+        if actor is not None and user.pk == actor.pk:
+            continue
+        seen.add(user.pk)
+        rows.append(
+            Notification(
+                recipient=user,
+                kind=kind,
+                ticket=ticket,
+                text=text,
+                url=url if url is not None else _url_for(ticket, user),
+                actor=actor,
+            )
+        )
+    created = Notification.objects.bulk_create(rows)
+    _queue_push([row.pk for row in created])
+    return created
+
+
+def notify_user(
+    *,
+    recipient: User,
+    kind: str,
+    text: str,
+    ticket: Ticket | None = None,
+    url: str | None = None,
+    actor: User | None = None,
+) -> Notification | None:
+    """Tell one person about something under the bell; None when they are the actor."""
+    created = notify_users(
+        recipients=[recipient], kind=kind, text=text, ticket=ticket, url=url, actor=actor
+    )
+    return created[0] if created else None
+
+
+@transaction.atomic
+def mark_read(*, notification: Notification, user: User) -> Notification:
+    """Mark one of `user`'s notifications read (someone else's: Notification.DoesNotExist)."""
+    if notification.recipient_id != user.pk:
+        raise Notification.DoesNotExist("No such notification.")
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(
+            read_at=notification.read_at
+        )
+        _queue_push([notification.pk])
+    return notification
+
+
+@transaction.atomic
+def mark_all_read(*, user: User) -> int:
+    unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    last = unread.order_by("-id").values_list("pk", flat=True).first()
+    count = unread.update(read_at=timezone.now())
+    if last is not None:
+        _queue_push([last])
+    return count
+
+
+# --- ticket events ------------------------------------------------------------------------------
+
+
+def _queue_emails(messages: list[outbound.OutgoingEmail]) -> int:
+    from servicedesk.notifications.tasks import send_email_task
+
+    for message in messages:
+        send_email_task.delay(message.as_dict())
+    return len(messages)
+
+
+def _user(pk: int | None) -> User | None:
+    return None if pk is None else User.objects.filter(pk=pk).first()
+
+
+def deliver_ticket_event(
+    *,
+    event: str,
+    ticket_id: int,
+    actor_id: int | None = None,
+    comment_id: int | None = None,
+    approval_id: int | None = None,
+    old_group_id: int | None = None,
+    old_assignee_id: int | None = None,
+) -> int:
+    """In-app notifications and emails of one ticket event; returns how many emails were
+    queued. Reads the ticket as it is now: an event about a row deleted since sends nothing."""
+    ticket = (
+        Ticket.objects.select_related("caller", "assignee", "assignment_group", "opened_by")
+        .filter(pk=ticket_id)
+        .first()
+    )
+    if ticket is None:
+        return 0
+    ticket = ticket.as_kind()
+    actor = _user(actor_id)
+
+    if event == EmailEvent.TICKET_OPENED:
+        return _queue_emails(outbound.ticket_opened_emails(ticket))
+
+    if event == EmailEvent.ASSIGNED:
+        scope, recipients = outbound.assignment_recipients(
+            ticket, by=actor, old_group_id=old_group_id, old_assignee_id=old_assignee_id
+        )
+        if not scope:
+            return 0
+        if scope == "me":
+            kind, text = NotificationKind.ASSIGNED_TO_ME, f"{ticket.number} was assigned to you"
+        else:
+            kind = NotificationKind.ASSIGNED_TO_GROUP
+            text = f"{ticket.number} was assigned to {ticket.assignment_group}"
+        everyone = (
+            [ticket.assignee]
+            if scope == "me"
+            else outbound.group_members(ticket)  # in-app also for members without an address
+        )
+        notify_users(
+            recipients=everyone,
+            kind=kind,
+            text=f"{text}: {ticket.short_description}",
+            ticket=ticket,
+            actor=actor,
+        )
+        return _queue_emails(
+            outbound.assignment_emails(ticket, scope=scope, recipients=recipients, by=actor)
+        )
+
+    if event == "comment":
+        comment = Comment.objects.select_related("author", "ticket").filter(pk=comment_id).first()
+        if comment is None or comment.is_internal:
+            return 0  # work notes are never mailed
+        comment.ticket = ticket
+        kind, recipients = outbound.public_comment_recipients(comment)
+        if kind == EmailEvent.CALLER_COMMENTED:
+            staff = [ticket.assignee] if ticket.assignee_id else outbound.group_members(ticket)
+            who = outbound.person_name(comment.author)
+            notify_users(
+                recipients=staff,
+                kind=NotificationKind.CALLER_REPLIED,
+                text=f"{who} replied on {ticket.number}: {comment.body}",
+                ticket=ticket,
+                actor=comment.author,
+            )
+        return _queue_emails(outbound.comment_emails(comment))
+
+    if event == EmailEvent.RESOLVED:
+        if ticket.state != TicketState.RESOLVED:
+            return 0  # reopened before the task ran
+        from servicedesk.services import reopen_deadline
+
+        return _queue_emails(outbound.resolved_emails(ticket, reopen_until=reopen_deadline(ticket)))
+
+    if event in (EmailEvent.APPROVAL_REQUESTED, EmailEvent.APPROVAL_DECIDED):
+        approval = (
+            RequestApproval.objects.select_related("approver", "request")
+            .filter(pk=approval_id)
+            .first()
+        )
+        if approval is None:
+            return 0
+        approval.request = ticket
+        if event == EmailEvent.APPROVAL_REQUESTED:
+            if approval.is_pending:
+                requester = outbound.person_name(ticket.opened_by)
+                notify_user(
+                    recipient=approval.approver,
+                    kind=NotificationKind.APPROVAL_REQUESTED,
+                    text=f"{requester} asks for your approval of {ticket.number}: "
+                    f"{ticket.short_description}",
+                    ticket=ticket,
+                    actor=actor,
+                )
+            return _queue_emails(outbound.approval_requested_emails(approval))
+        return _queue_emails(outbound.approval_decided_emails(approval))
+
+    raise ValueError(f"unknown ticket event {event!r}")
+
+
+def queue_ticket_event(*, event: str, ticket: Ticket, by: User | None = None, **ids) -> None:
+    """Hand a ticket event to the notify queue (the signals calling this already run after
+    commit)."""
+    from servicedesk.notifications.tasks import notify_ticket_event_task
+
+    notify_ticket_event_task.delay(
+        event=str(event), ticket_id=ticket.pk, actor_id=by.pk if by else None, **ids
+    )

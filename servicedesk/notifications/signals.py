@@ -1,0 +1,58 @@
+"""Receivers: the service desk's signals (sent after commit) become notify-queue tasks."""
+
+from servicedesk import signals
+from servicedesk.choices import TicketState
+from servicedesk.notifications.choices import EmailEvent
+from servicedesk.notifications.services import queue_ticket_event
+
+
+def on_ticket_opened(sender, *, ticket, by, **kwargs):
+    queue_ticket_event(event=EmailEvent.TICKET_OPENED, ticket=ticket, by=by)
+
+
+def on_ticket_assigned(sender, *, ticket, by, old_group=None, old_assignee=None, **kwargs):
+    queue_ticket_event(
+        event=EmailEvent.ASSIGNED,
+        ticket=ticket,
+        by=by,
+        old_group_id=old_group.pk if old_group else None,
+        old_assignee_id=old_assignee.pk if old_assignee else None,
+    )
+
+
+def on_comment_added(sender, *, ticket, by, comment, **kwargs):
+    if comment.is_internal:
+        return  # work notes are never mailed
+    queue_ticket_event(event="comment", ticket=ticket, by=by, comment_id=comment.pk)
+
+
+def on_state_changed(sender, *, ticket, by, old_state, new_state, **kwargs):
+    if new_state == TicketState.RESOLVED:
+        queue_ticket_event(event=EmailEvent.RESOLVED, ticket=ticket, by=by)
+
+
+def on_approval_requested(sender, *, ticket, by, approval, **kwargs):
+    queue_ticket_event(
+        event=EmailEvent.APPROVAL_REQUESTED, ticket=ticket, by=by, approval_id=approval.pk
+    )
+
+
+def on_approval_decided(sender, *, ticket, by, approval, **kwargs):
+    queue_ticket_event(
+        event=EmailEvent.APPROVAL_DECIDED, ticket=ticket, by=by, approval_id=approval.pk
+    )
+
+
+RECEIVERS = (
+    (signals.ticket_opened, on_ticket_opened),
+    (signals.ticket_assigned, on_ticket_assigned),
+    (signals.comment_added, on_comment_added),
+    (signals.ticket_state_changed, on_state_changed),
+    (signals.approval_requested, on_approval_requested),
+    (signals.approval_decided, on_approval_decided),
+)
+
+
+def connect() -> None:
+    for signal, receiver in RECEIVERS:
+        signal.connect(receiver, dispatch_uid=f"servicedesk.notifications.{receiver.__name__}")

@@ -40,6 +40,9 @@ from servicedesk.services.tickets import MAX_TEXT_LENGTH
 logger = logging.getLogger(__name__)
 
 TICKET_NUMBER = re.compile(r"\b((?:INC|REQ|PRB)\d{7})\b", re.IGNORECASE)
+OUR_TICKET_ID = re.compile(
+    r"<" + re.escape(outbound.MESSAGE_ID_PREFIX) + r"((?:INC|REQ|PRB)\d{7})[.@]", re.IGNORECASE
+)
 BULK_PRECEDENCE = {"bulk", "junk", "list", "auto_reply"}
 ROBOT_SENDERS = re.compile(r"^(mailer-daemon|postmaster|no-?reply|do-?not-?reply)@", re.IGNORECASE)
 SUBJECT_MAX = InboundEmail._meta.get_field("subject").max_length
@@ -320,12 +323,27 @@ def _decide(parsed: ParsedEmail, *, envelope_sender: str | None) -> Decision:
     reason = drop_reason(parsed, envelope_sender=envelope_sender)
     if reason:
         return Decision(InboundOutcome.DROPPED, reason)
-    match = TICKET_NUMBER.search(parsed.subject)
-    if match:
-        ticket = Ticket.objects.filter(number=match[1].upper()).first()
+    number = replied_ticket_number(parsed)
+    if number:
+        ticket = Ticket.objects.filter(number=number).first()
         if ticket is not None:
             return _reply(parsed, ticket.as_kind())
     return _new_ticket(parsed)
+
+
+def replied_ticket_number(parsed: ParsedEmail) -> str:
+    """The ticket a reply is about: the number in the subject, else the number in our own
+    Message-ID it answers (mail programs that rewrite subjects keep the headers)."""
+    match = TICKET_NUMBER.search(parsed.subject)
+    if match:
+        return match[1].upper()
+    for name in ("In-Reply-To", "References"):
+        value = _header(parsed.message, name)
+        if outbound.is_our_message_id(value):
+            match = OUR_TICKET_ID.search(value)
+            if match:
+                return match[1].upper()
+    return ""
 
 
 @dataclass

@@ -185,6 +185,19 @@ def test_a_reply_with_the_ticket_number_becomes_a_public_comment(
     assert "Yes, it happened again." in to_agent.body
 
 
+def test_a_reply_whose_subject_lost_the_number_threads_by_its_headers(
+    receiver, worked_incident, requester
+):
+    reply = email(
+        subject="Re: your ticket",
+        body="Works again.",
+        In_Reply_To=outbound.new_message_id(worked_incident),
+    )
+    deliver(receiver, reply)
+    assert [c.body for c in worked_incident.comments.all()] == ["Works again."]
+    assert Ticket.objects.count() == 1
+
+
 def test_a_reply_from_someone_not_on_the_ticket_is_refused(
     receiver, worked_incident, other_requester
 ):

@@ -15,7 +15,7 @@ from servicedesk.models.knowledge import (
     ArticleVote,
 )
 from servicedesk.models.links import TicketLink
-from servicedesk.models.notifications import InboundEmail, Notification
+from servicedesk.models.notifications import EmailOptOut, InboundEmail, Notification
 from servicedesk.models.routing import AssignmentRule
 from servicedesk.models.tickets import (
     Incident,
@@ -38,6 +38,7 @@ __all__ = [
     "CatalogTaskTemplate",
     "Category",
     "Comment",
+    "EmailOptOut",
     "FulfilmentTask",
     "InboundEmail",
     "Incident",

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.db import models
 
-from servicedesk.notifications.choices import InboundOutcome, NotificationKind
+from servicedesk.notifications.choices import EmailEvent, InboundOutcome, NotificationKind
 
 
 class Notification(models.Model):
@@ -81,3 +81,23 @@ class InboundEmail(models.Model):
 
     def __str__(self):
         return f"{self.message_id} from {self.sender or '?'}: {self.outcome}"
+
+
+class EmailOptOut(models.Model):
+    """A person does not want email for one kind of ticket event (servicedesk.notifications
+    .choices.EmailEvent); the in-app notification still appears."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="email_opt_outs"
+    )
+    event = models.CharField(max_length=24, choices=EmailEvent.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "email opt-out"
+        constraints = [
+            models.UniqueConstraint(fields=["user", "event"], name="one_opt_out_per_event"),
+        ]
+
+    def __str__(self):
+        return f"{self.user}: no email for {self.get_event_display()}"

@@ -41,6 +41,25 @@ class EmailEvent(models.TextChoices):
     APPROVAL_DECIDED = "approval_decided", "Approval decided"
 
 
+# What each email event means to the person choosing whether to receive it, and who it is for
+# ("staff": only service desk staff receive it).
+EMAIL_EVENT_HELP = {
+    EmailEvent.TICKET_OPENED: ("A ticket I called in was received, with its number", "all"),
+    EmailEvent.AGENT_COMMENTED: (
+        "The service desk commented on a ticket I called in or watch",
+        "all",
+    ),
+    EmailEvent.RESOLVED: ("A ticket I called in was resolved", "all"),
+    EmailEvent.APPROVAL_REQUESTED: ("Someone needs my approval for a request", "all"),
+    EmailEvent.APPROVAL_DECIDED: ("A request I made was approved or rejected", "all"),
+    EmailEvent.ASSIGNED: ("A ticket was assigned to me or to one of my groups", "staff"),
+    EmailEvent.CALLER_COMMENTED: (
+        "The caller replied on a ticket assigned to me or my group",
+        "staff",
+    ),
+}
+
+
 class InboundOutcome(models.TextChoices):
     CREATED = "created", "Ticket created"
     COMMENTED = "commented", "Comment added"

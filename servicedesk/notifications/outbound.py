@@ -22,7 +22,7 @@ from django.urls import NoReverseMatch, reverse
 from itops.models import User
 from itops.roles import is_staff_member
 from servicedesk.choices import ApprovalState, TicketKind
-from servicedesk.models import Comment, RequestApproval, Ticket
+from servicedesk.models import Comment, EmailOptOut, RequestApproval, Ticket
 from servicedesk.notifications.choices import EmailEvent
 
 # Inbound mail is cut at this line: what the person typed above it is the reply.
@@ -127,6 +127,16 @@ def _mailable(users, *, exclude: User | None = None) -> list[User]:
     return result
 
 
+def wanting(users: list[User], event: str) -> list[User]:
+    """`users` without those who opted out of email for `event` (one query)."""
+    if not users:
+        return []
+    opted_out = set(
+        EmailOptOut.objects.filter(event=event, user__in=users).values_list("user_id", flat=True)
+    )
+    return [user for user in users if user.pk not in opted_out]
+
+
 def group_members(ticket: Ticket) -> list[User]:
     if ticket.assignment_group_id is None:
         return []
@@ -229,7 +239,7 @@ def ticket_opened_emails(ticket: Ticket) -> list[OutgoingEmail]:
             template="ticket_opened",
             context={},
         )
-        for user in _mailable([ticket.caller])
+        for user in wanting(_mailable([ticket.caller]), EmailEvent.TICKET_OPENED)
     ]
 
 
@@ -245,13 +255,14 @@ def assignment_emails(ticket: Ticket, *, scope: str, recipients: list[User], by:
             template="assigned",
             context={"scope": scope, "group": group, "actor_name": person_name(by)},
         )
-        for user in recipients
+        for user in wanting(recipients, EmailEvent.ASSIGNED)
     ]
 
 
 def comment_emails(comment: Comment) -> list[OutgoingEmail]:
     event, recipients = public_comment_recipients(comment)
     ticket = comment.ticket
+    recipients = wanting(recipients, event) if recipients else []
     if not recipients:
         return []
     label = "New comment" if event == EmailEvent.AGENT_COMMENTED else "Reply from the caller"
@@ -284,7 +295,7 @@ def resolved_emails(ticket: Ticket, *, reopen_until) -> list[OutgoingEmail]:
             template="resolved",
             context={"reopen_until": reopen_until},
         )
-        for user in _mailable([ticket.caller])
+        for user in wanting(_mailable([ticket.caller]), EmailEvent.RESOLVED)
     ]
 
 
@@ -301,7 +312,7 @@ def approval_requested_emails(approval: RequestApproval) -> list[OutgoingEmail]:
             template="approval_requested",
             context={"approval": approval, "requester_name": person_name(request.opened_by)},
         )
-        for user in _mailable([approval.approver])
+        for user in wanting(_mailable([approval.approver]), EmailEvent.APPROVAL_REQUESTED)
     ]
 
 
@@ -321,7 +332,7 @@ def approval_decided_emails(approval: RequestApproval) -> list[OutgoingEmail]:
                 "approver_name": person_name(approval.approver),
             },
         )
-        for user in approval_decision_recipients(approval)
+        for user in wanting(approval_decision_recipients(approval), EmailEvent.APPROVAL_DECIDED)
     ]
 
 

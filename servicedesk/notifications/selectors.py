@@ -2,7 +2,9 @@
 
 from django.db import models
 
-from servicedesk.models import Notification
+from itops.roles import is_staff_member
+from servicedesk.models import EmailOptOut, Notification
+from servicedesk.notifications.choices import EMAIL_EVENT_HELP, EmailEvent
 
 DROPDOWN_SIZE = 8
 
@@ -35,3 +37,24 @@ def get_notification_for(*, user, pk: int) -> Notification:
 def group_name_for(user_id: int) -> str:
     """The channel-layer group of one person's open pages."""
     return f"notifications.user.{user_id}"
+
+
+def email_events_for(user) -> list[str]:
+    """The email events `user` can receive (and so opt out of)."""
+    staff = is_staff_member(user)
+    return [
+        event for event, (_help, audience) in EMAIL_EVENT_HELP.items() if audience == "all" or staff
+    ]
+
+
+def email_preferences(*, user) -> list[dict]:
+    opted_out = set(EmailOptOut.objects.filter(user=user).values_list("event", flat=True))
+    return [
+        {
+            "event": event,
+            "label": EmailEvent(event).label,
+            "help": EMAIL_EVENT_HELP[event][0],
+            "enabled": event not in opted_out,
+        }
+        for event in email_events_for(user)
+    ]

@@ -11,10 +11,11 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.utils import timezone
 
+from itops.errors import DomainError
 from itops.models import User
 from itops.roles import is_staff_member
 from servicedesk.choices import TicketState
-from servicedesk.models import Comment, Notification, RequestApproval, Ticket
+from servicedesk.models import Comment, EmailOptOut, Notification, RequestApproval, Ticket
 from servicedesk.notifications import outbound
 from servicedesk.notifications.choices import EmailEvent, NotificationKind
 
@@ -111,6 +112,24 @@ def mark_all_read(*, user: User) -> int:
     if last is not None:
         _queue_push([last])
     return count
+
+
+@transaction.atomic
+def set_email_preferences(*, user: User, wanted: Iterable[str]) -> list[str]:
+    """Email `user` only for the `wanted` events among those they can receive; returns the
+    events they opted out of."""
+    from servicedesk.notifications.selectors import email_events_for
+
+    available = email_events_for(user)
+    wanted = set(wanted)
+    unknown = sorted(wanted - set(EmailEvent.values))
+    if unknown:
+        raise DomainError(f"Unknown email event {unknown[0]!r}.", field="events")
+    opted_out = [event for event in available if event not in wanted]
+    EmailOptOut.objects.filter(user=user).exclude(event__in=opted_out).delete()
+    for event in opted_out:
+        EmailOptOut.objects.get_or_create(user=user, event=event)
+    return opted_out
 
 
 # --- ticket events ------------------------------------------------------------------------------

@@ -1,13 +1,15 @@
 """Pages of the notifications under /notifications/: the list, the bell's dropdown, marking
 read. Everyone signed in has notifications; each person only their own."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from itops.errors import DomainError
 from servicedesk.models import Notification
 from servicedesk.notifications import selectors, services
 
@@ -102,3 +104,23 @@ def notification_read_all(request):
             {"notifications": selectors.recent_notifications(user=request.user)},
         )
     return redirect(_safe_next(request, "notifications:list"))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def email_settings(request):
+    """Which ticket events email me; the bell shows its notifications either way."""
+    if request.method == "POST":
+        wanted = request.POST.getlist("events")
+        try:
+            services.set_email_preferences(user=request.user, wanted=wanted)
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, "Email settings saved.")
+            return redirect("notifications:settings")
+    return render(
+        request,
+        "servicedesk/notifications/email_settings.html",
+        {"preferences": selectors.email_preferences(user=request.user)},
+    )

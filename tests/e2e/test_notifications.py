@@ -55,3 +55,19 @@ def test_an_agent_sees_the_bell_count_go_up_live_when_a_ticket_is_assigned_to_th
     row.get_by_test_id("mark-read").click()
     expect(row).to_contain_text("Read")
     expect(count).to_be_hidden()
+
+
+def test_a_person_turns_off_one_kind_of_email(requester, page, login, live_server_url, screenshot):
+    from servicedesk.models import EmailOptOut
+
+    login(requester)
+    page.goto(f"{live_server_url}/notifications/")
+    page.get_by_role("link", name="Email settings").click()
+    settings = page.get_by_test_id("email-settings")
+    expect(settings).to_contain_text("Ticket received")
+    settings.get_by_label("Comment from the service desk").uncheck()
+    screenshot("notifications-email-settings")
+    settings.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("alert")).to_contain_text("Email settings saved.")
+    expect(settings.get_by_label("Comment from the service desk")).not_to_be_checked()
+    assert list(EmailOptOut.objects.values_list("event", flat=True)) == ["agent_commented"]

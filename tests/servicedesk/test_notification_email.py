@@ -286,3 +286,41 @@ def test_a_real_worker_sends_the_mail_after_commit(celery_worker, requester, set
     ticket = make_incident(caller=requester, short_description="Worker test")
     wait_for(lambda: len(mail.outbox) == 1, message="the worker did not send the mail")
     assert mail.outbox[0].subject == f"[{ticket.number}] We received your incident: Worker test"
+
+
+def test_a_person_who_opted_out_of_an_event_gets_no_email_for_it(
+    incident, agent, requester, committed, page_client_for
+):
+    from servicedesk.notifications.selectors import email_events_for
+
+    wanted = [event for event in email_events_for(requester) if event != "agent_commented"]
+    response = page_client_for(requester).post(
+        "/notifications/settings/", {"events": wanted}, follow=True
+    )
+    assert b"Email settings saved." in response.content
+
+    committed(services.add_comment, ticket=incident, author=agent, body="Try again")
+    assert mail.outbox == []
+    committed(
+        services.resolve_ticket,
+        ticket=incident,
+        resolution_code="solved_permanently",
+        resolution_notes="Fixed.",
+        by=agent,
+    )
+    assert [m.subject for m in mail.outbox] == [
+        f"[{incident.number}] Resolved: VPN drops every hour"
+    ]
+
+
+def test_end_users_choose_among_the_events_they_can_receive(page_client_for, requester, agent):
+    html = page_client_for(requester).get("/notifications/settings/").content.decode()
+    assert "Ticket received" in html and "Ticket assigned" not in html
+    html = page_client_for(agent).get("/notifications/settings/").content.decode()
+    assert "Ticket assigned" in html
+
+
+def test_an_unknown_event_is_refused_on_the_settings_page(page_client_for, requester):
+    response = page_client_for(requester).post("/notifications/settings/", {"events": ["nope"]})
+    assert response.status_code == 200
+    assert b"Unknown email event" in response.content

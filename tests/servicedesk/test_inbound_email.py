@@ -352,3 +352,53 @@ def test_staff_persona_is_known_by_address_case_insensitively(receiver, db):
     make_user("zoe", role=Role.END_USER, email="Zoe@Example.com")
     deliver(receiver, email(sender="zoe@EXAMPLE.com"))
     assert Ticket.objects.get().caller.username == "zoe"
+
+
+@pytest.mark.worker
+def test_run_platform_starts_the_smtp_receiver_when_a_port_is_set(transactional_db, requester):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    from tests.conftest import wait_for
+    from tests.itops.test_health import _database_url
+
+    smtp_port = _free_port()
+    environment = os.environ | {
+        "PORT": str(_free_port()),
+        "DATABASE_URL": _database_url(),
+        "ITOPS_INBOUND_SMTP_PORT": str(smtp_port),
+    }
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "run_platform", "--no-prepare"],
+        cwd=settings.BASE_DIR,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+
+        def accepted():
+            try:
+                with smtplib.SMTP("127.0.0.1", smtp_port, timeout=5) as client:
+                    client.send_message(email(subject="Sent while the platform runs"))
+                return True
+            except OSError:
+                return False
+
+        wait_for(accepted, timeout=60, interval=0.5, message="no SMTP receiver came up")
+        process.send_signal(signal.SIGINT)
+        output, _ = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+
+    assert process.returncode == 0, output
+    assert f"over SMTP on 127.0.0.1:{smtp_port}" in output
+    assert "smtp: stopped" in output
+    ticket = Ticket.objects.get()
+    assert (ticket.short_description, ticket.caller) == ("Sent while the platform runs", requester)

@@ -1,6 +1,7 @@
 """Receive mail for the desk address over SMTP (run_platform starts this when
 ITOPS_INBOUND_SMTP_PORT is set)."""
 
+import logging
 import signal
 import threading
 
@@ -21,6 +22,9 @@ class Command(BaseCommand):
         port = port if port is not None else settings.ITOPS_INBOUND_SMTP_PORT
         if not port:
             raise CommandError("Set ITOPS_INBOUND_SMTP_PORT (or pass --port).")
+        if options["verbosity"] < 2:
+            # aiosmtpd logs every SMTP command at INFO; our own log line per message is enough.
+            logging.getLogger("mail.log").setLevel(logging.WARNING)
         controller = build_controller(host=host, port=port)
         stop = threading.Event()
         signal.signal(signal.SIGINT, lambda *_: stop.set())

@@ -11,6 +11,7 @@ class NotificationKind(models.TextChoices):
     CALLER_REPLIED = "caller_replied", "Caller replied"
     APPROVAL_REQUESTED = "approval_requested", "Approval requested"
     APPROVAL_DECIDED = "approval_decided", "Approval decided"
+    TASK_ASSIGNED = "task_assigned", "Fulfilment task"
     SLA_WARNING = "sla_warning", "SLA warning"
     SLA_BREACHED = "sla_breached", "SLA breached"
     OTHER = "other", "Other"
@@ -23,6 +24,7 @@ KIND_ICONS = {
     NotificationKind.CALLER_REPLIED: "reply",
     NotificationKind.APPROVAL_REQUESTED: "check2-square",
     NotificationKind.APPROVAL_DECIDED: "clipboard-check",
+    NotificationKind.TASK_ASSIGNED: "list-check",
     NotificationKind.SLA_WARNING: "hourglass-split",
     NotificationKind.SLA_BREACHED: "exclamation-octagon",
     NotificationKind.OTHER: "bell",

@@ -6,20 +6,30 @@ notifications and queues one email task per recipient, so a failing SMTP server 
 message, not the whole event.
 """
 
+import uuid
 from collections.abc import Iterable
 
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
 from itops.errors import DomainError
 from itops.models import User
 from itops.roles import is_staff_member
-from servicedesk.choices import TicketState
-from servicedesk.models import Comment, EmailOptOut, Notification, RequestApproval, Ticket
+from servicedesk.choices import TASK_ACTIVE_STATES, TicketState
+from servicedesk.models import (
+    Comment,
+    EmailOptOut,
+    FulfilmentTask,
+    Notification,
+    RequestApproval,
+    Ticket,
+)
 from servicedesk.notifications import outbound
 from servicedesk.notifications.choices import EmailEvent, NotificationKind
 
 TEXT_MAX = Notification._meta.get_field("text").max_length
+EVENT_ID_TTL_SECONDS = 24 * 3600
 
 
 def _queue_push(notification_ids: list[int]) -> None:
@@ -156,6 +166,7 @@ def deliver_ticket_event(
     approval_id: int | None = None,
     old_group_id: int | None = None,
     old_assignee_id: int | None = None,
+    task_id: int | None = None,
 ) -> int:
     """In-app notifications and emails of one ticket event; returns how many emails were
     queued. Reads the ticket as it is now: an event about a row deleted since sends nothing."""
@@ -247,7 +258,42 @@ def deliver_ticket_event(
             return _queue_emails(outbound.approval_requested_emails(approval))
         return _queue_emails(outbound.approval_decided_emails(approval))
 
+    if event == "task_assigned":
+        task = FulfilmentTask.objects.select_related("team", "assignee").filter(pk=task_id).first()
+        if task is None or task.state not in TASK_ACTIVE_STATES:
+            return 0
+        if task.assignee_id is not None:
+            recipients, whom = [task.assignee], "you"
+        elif task.team_id is not None:
+            recipients = list(User.objects.filter(team_memberships__team=task.team).distinct())
+            whom = str(task.team)
+        else:
+            return 0
+        notify_users(
+            recipients=recipients,
+            kind=NotificationKind.TASK_ASSIGNED,
+            text=f"{task.number} of {ticket.number} is for {whom}: {task.title}",
+            ticket=ticket,
+            actor=actor,
+        )
+        return 0
+
     raise ValueError(f"unknown ticket event {event!r}")
+
+
+def deliver_ticket_event_once(*, event_id: str | None, **event) -> int:
+    """deliver_ticket_event() unless this event was delivered already (a task redelivered
+    after a worker died): the event id is claimed in the cache for a day."""
+    if event_id is None:
+        return deliver_ticket_event(**event)
+    key = f"notifications:event:{event_id}"
+    if not cache.add(key, 1, timeout=EVENT_ID_TTL_SECONDS):
+        return 0
+    try:
+        return deliver_ticket_event(**event)
+    except Exception:
+        cache.delete(key)  # not delivered: a retry may try again
+        raise
 
 
 def queue_ticket_event(*, event: str, ticket: Ticket, by: User | None = None, **ids) -> None:
@@ -256,5 +302,9 @@ def queue_ticket_event(*, event: str, ticket: Ticket, by: User | None = None, **
     from servicedesk.notifications.tasks import notify_ticket_event_task
 
     notify_ticket_event_task.delay(
-        event=str(event), ticket_id=ticket.pk, actor_id=by.pk if by else None, **ids
+        event=str(event),
+        ticket_id=ticket.pk,
+        actor_id=by.pk if by else None,
+        event_id=uuid.uuid4().hex,
+        **ids,
     )

@@ -43,6 +43,10 @@ def on_approval_decided(sender, *, ticket, by, approval, **kwargs):
     )
 
 
+def on_task_assigned(sender, *, ticket, by, task, **kwargs):
+    queue_ticket_event(event="task_assigned", ticket=ticket, by=by, task_id=task.pk)
+
+
 RECEIVERS = (
     (signals.ticket_opened, on_ticket_opened),
     (signals.ticket_assigned, on_ticket_assigned),
@@ -50,6 +54,7 @@ RECEIVERS = (
     (signals.ticket_state_changed, on_state_changed),
     (signals.approval_requested, on_approval_requested),
     (signals.approval_decided, on_approval_decided),
+    (signals.task_assigned, on_task_assigned),
 )
 
 

@@ -47,8 +47,11 @@ def notify_ticket_event_task(
     approval_id: int | None = None,
     old_group_id: int | None = None,
     old_assignee_id: int | None = None,
+    task_id: int | None = None,
+    event_id: str | None = None,
 ) -> int:
-    return services.deliver_ticket_event(
+    return services.deliver_ticket_event_once(
+        event_id=event_id,
         event=event,
         ticket_id=ticket_id,
         actor_id=actor_id,
@@ -56,6 +59,7 @@ def notify_ticket_event_task(
         approval_id=approval_id,
         old_group_id=old_group_id,
         old_assignee_id=old_assignee_id,
+        task_id=task_id,
     )
 
 

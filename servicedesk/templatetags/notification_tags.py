@@ -1,6 +1,7 @@
 """The navbar's bell: `{% load notification_tags %}{% notification_bell %}` in base.html."""
 
 from django import template
+from django.db import DatabaseError
 
 from servicedesk.notifications import selectors
 from servicedesk.notifications.choices import KIND_ICONS
@@ -12,7 +13,11 @@ register = template.Library()
 def notification_bell(context):
     request = context.get("request")
     user = getattr(request, "user", None)
-    return {"unread_count": selectors.unread_count(user=user), "request": request}
+    try:
+        unread = selectors.unread_count(user=user)
+    except DatabaseError:
+        unread = 0  # a page (an error page, say) still renders without the database
+    return {"unread_count": unread, "request": request}
 
 
 @register.filter

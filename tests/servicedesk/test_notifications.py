@@ -295,3 +295,37 @@ async def test_anonymous_sockets_are_refused():
     connected, code = await communicator.connect()
     assert not connected
     assert code == 4401
+
+
+@pytest.mark.django_db
+def test_a_fulfilment_task_opening_notifies_its_team(committed, agent, second_agent, team):
+    from tests.factories.servicedesk import make_task_template
+
+    employee = make_user("emil", role=Role.END_USER, first_name="Emil")
+    item = make_catalog_item(name="Monitor", fulfilment_group=team)
+    make_task_template(item, team=team, title="Hand over a monitor")
+    request = committed(order_item, item, requester=employee)
+    task = request.fulfilment_tasks.get()
+    for member in (agent, second_agent):
+        assert f"{task.number} of {request.number} is for Network: Hand over a monitor" in _texts(
+            member
+        )
+
+
+@pytest.mark.django_db
+def test_a_redelivered_event_is_delivered_once(incident, agent, second_agent, team):
+    from django.core.cache import cache
+
+    from servicedesk.notifications.tasks import notify_ticket_event_task
+
+    services.assign_ticket(ticket=incident, assignment_group=team, assignee=second_agent, by=agent)
+    cache.delete("notifications:event:evt-1")
+    event = {
+        "event": "assigned",
+        "ticket_id": incident.pk,
+        "actor_id": agent.pk,
+        "event_id": "evt-1",
+    }
+    notify_ticket_event_task.delay(**event)
+    notify_ticket_event_task.delay(**event)
+    assert Notification.objects.filter(recipient=second_agent).count() == 1

@@ -7,6 +7,8 @@ navbar's bell, pushed live over WebSockets.
 
 
 def setup() -> None:
-    from servicedesk.notifications import admin, signals, tasks  # noqa: F401  (registers)
+    from servicedesk.notifications import admin, selectors, signals, tasks  # noqa: F401
+    from servicedesk.timeline import register_timeline_source
 
     signals.connect()
+    register_timeline_source("servicedesk.inbound_email", selectors.inbound_email_entries)

@@ -3,7 +3,7 @@
 from django.db import models
 
 from itops.roles import is_staff_member
-from servicedesk.models import EmailOptOut, Notification
+from servicedesk.models import EmailOptOut, InboundEmail, Notification
 from servicedesk.notifications.choices import EMAIL_EVENT_HELP, EmailEvent
 
 DROPDOWN_SIZE = 8
@@ -58,3 +58,26 @@ def email_preferences(*, user) -> list[dict]:
         }
         for event in email_events_for(user)
     ]
+
+
+def inbound_email_entries(*, ticket, user, staff: bool):
+    """Timeline source: the emails that reached the ticket and what became of them (staff
+    only: refusals name other people's addresses)."""
+    from servicedesk.timeline import TimelineEntry
+
+    if not staff:
+        return
+    for log in InboundEmail.objects.filter(ticket=ticket).order_by("received_at", "id"):
+        outcome = log.get_outcome_display().lower()
+        yield TimelineEntry(
+            at=log.received_at,
+            kind="inbound_email",
+            title=f"Email from {log.sender or 'an unknown sender'}: {outcome}",
+            internal=True,
+            data={
+                "subject": log.subject,
+                "outcome": log.outcome,
+                "reason": log.reason,
+                "message_id": log.message_id,
+            },
+        )

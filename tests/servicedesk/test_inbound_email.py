@@ -402,3 +402,17 @@ def test_run_platform_starts_the_smtp_receiver_when_a_port_is_set(transactional_
     assert "smtp: stopped" in output
     ticket = Ticket.objects.get()
     assert (ticket.short_description, ticket.caller) == ("Sent while the platform runs", requester)
+
+
+def test_staff_see_the_emails_on_the_ticket_timeline_and_callers_do_not(
+    receiver, worked_incident, requester, agent
+):
+    from servicedesk.selectors import ticket_timeline
+
+    deliver(receiver, email(subject=f"Re: [{worked_incident.number}]", body="More info"))
+
+    staff_view = ticket_timeline(ticket=worked_incident, user=agent)
+    [entry] = [e for e in staff_view if e.kind == "inbound_email"]
+    assert entry.title == "Email from erin@example.com: comment added"
+    caller_view = ticket_timeline(ticket=worked_incident, user=requester)
+    assert not [e for e in caller_view if e.kind == "inbound_email"]

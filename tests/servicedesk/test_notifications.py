@@ -329,3 +329,23 @@ def test_a_redelivered_event_is_delivered_once(incident, agent, second_agent, te
     notify_ticket_event_task.delay(**event)
     notify_ticket_event_task.delay(**event)
     assert Notification.objects.filter(recipient=second_agent).count() == 1
+
+
+@pytest.mark.django_db
+def test_admins_read_the_inbound_email_log_but_cannot_change_it(page_client_for, admin_user):
+    from servicedesk.models import InboundEmail
+
+    log = InboundEmail.objects.create(
+        message_id="<m1@example.com>",
+        sender="x@example.com",
+        subject="Hi",
+        outcome="refused",
+        reason="unknown sender x@example.com",
+    )
+    client = page_client_for(admin_user)
+    listing = client.get("/admin/servicedesk/inboundemail/")
+    assert listing.status_code == 200
+    assert b"unknown sender x@example.com" in listing.content
+    assert client.get("/admin/servicedesk/inboundemail/add/").status_code == 403
+    detail = client.get(f"/admin/servicedesk/inboundemail/{log.pk}/change/")
+    assert detail.status_code == 200 and b'name="_save"' not in detail.content

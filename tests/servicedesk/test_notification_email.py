@@ -324,3 +324,18 @@ def test_an_unknown_event_is_refused_on_the_settings_page(page_client_for, reque
     response = page_client_for(requester).post("/notifications/settings/", {"events": ["nope"]})
     assert response.status_code == 200
     assert b"Unknown email event" in response.content
+
+
+@pytest.mark.parametrize(
+    "task",
+    [
+        "servicedesk.notifications.tasks.notify_ticket_event_task",
+        "servicedesk.notifications.tasks.send_email_task",
+        "servicedesk.notifications.tasks.notify_push_task",
+    ],
+)
+def test_notification_tasks_run_on_the_notify_queue(task):
+    from itops.celery import app
+
+    assert task in app.tasks
+    assert app.amqp.router.route({}, task)["queue"].name == "notify"

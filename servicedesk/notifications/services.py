@@ -13,6 +13,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
+from itops.demo import is_seeding
 from itops.errors import DomainError
 from itops.models import User
 from itops.roles import is_staff_member
@@ -145,9 +146,11 @@ def set_email_preferences(*, user: User, wanted: Iterable[str]) -> list[str]:
 # --- ticket events ------------------------------------------------------------------------------
 
 
-def _queue_emails(messages: list[outbound.OutgoingEmail]) -> int:
+def _queue_emails(messages: list[outbound.OutgoingEmail], *, send: bool = True) -> int:
     from servicedesk.notifications.tasks import send_email_task
 
+    if not send:
+        return 0
     for message in messages:
         send_email_task.delay(message.as_dict())
     return len(messages)
@@ -167,9 +170,11 @@ def deliver_ticket_event(
     old_group_id: int | None = None,
     old_assignee_id: int | None = None,
     task_id: int | None = None,
+    send_email: bool = True,
 ) -> int:
     """In-app notifications and emails of one ticket event; returns how many emails were
-    queued. Reads the ticket as it is now: an event about a row deleted since sends nothing."""
+    queued. Reads the ticket as it is now: an event about a row deleted since sends nothing.
+    `send_email=False` (demo data being loaded) writes only the in-app notifications."""
     ticket = (
         Ticket.objects.select_related("caller", "assignee", "assignment_group", "opened_by")
         .filter(pk=ticket_id)
@@ -181,7 +186,7 @@ def deliver_ticket_event(
     actor = _user(actor_id)
 
     if event == EmailEvent.TICKET_OPENED:
-        return _queue_emails(outbound.ticket_opened_emails(ticket))
+        return _queue_emails(outbound.ticket_opened_emails(ticket), send=send_email)
 
     if event == EmailEvent.ASSIGNED:
         scope, recipients = outbound.assignment_recipients(
@@ -207,7 +212,8 @@ def deliver_ticket_event(
             actor=actor,
         )
         return _queue_emails(
-            outbound.assignment_emails(ticket, scope=scope, recipients=recipients, by=actor)
+            outbound.assignment_emails(ticket, scope=scope, recipients=recipients, by=actor),
+            send=send_email,
         )
 
     if event == "comment":
@@ -226,14 +232,16 @@ def deliver_ticket_event(
                 ticket=ticket,
                 actor=comment.author,
             )
-        return _queue_emails(outbound.comment_emails(comment))
+        return _queue_emails(outbound.comment_emails(comment), send=send_email)
 
     if event == EmailEvent.RESOLVED:
         if ticket.state != TicketState.RESOLVED:
             return 0  # reopened before the task ran
         from servicedesk.services import reopen_deadline
 
-        return _queue_emails(outbound.resolved_emails(ticket, reopen_until=reopen_deadline(ticket)))
+        return _queue_emails(
+            outbound.resolved_emails(ticket, reopen_until=reopen_deadline(ticket)), send=send_email
+        )
 
     if event in (EmailEvent.APPROVAL_REQUESTED, EmailEvent.APPROVAL_DECIDED):
         approval = (
@@ -255,8 +263,8 @@ def deliver_ticket_event(
                     ticket=ticket,
                     actor=actor,
                 )
-            return _queue_emails(outbound.approval_requested_emails(approval))
-        return _queue_emails(outbound.approval_decided_emails(approval))
+            return _queue_emails(outbound.approval_requested_emails(approval), send=send_email)
+        return _queue_emails(outbound.approval_decided_emails(approval), send=send_email)
 
     if event == "task_assigned":
         task = FulfilmentTask.objects.select_related("team", "assignee").filter(pk=task_id).first()
@@ -306,5 +314,6 @@ def queue_ticket_event(*, event: str, ticket: Ticket, by: User | None = None, **
         ticket_id=ticket.pk,
         actor_id=by.pk if by else None,
         event_id=uuid.uuid4().hex,
+        send_email=not is_seeding(),
         **ids,
     )

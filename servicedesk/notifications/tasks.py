@@ -49,6 +49,7 @@ def notify_ticket_event_task(
     old_assignee_id: int | None = None,
     task_id: int | None = None,
     event_id: str | None = None,
+    send_email: bool = True,
 ) -> int:
     return services.deliver_ticket_event_once(
         event_id=event_id,
@@ -60,6 +61,7 @@ def notify_ticket_event_task(
         old_group_id=old_group_id,
         old_assignee_id=old_assignee_id,
         task_id=task_id,
+        send_email=send_email,
     )
 
 

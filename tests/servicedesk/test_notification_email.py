@@ -339,3 +339,22 @@ def test_notification_tasks_run_on_the_notify_queue(task):
 
     assert task in app.tasks
     assert app.amqp.router.route({}, task)["queue"].name == "notify"
+
+
+def test_loading_demo_data_mails_nobody_but_fills_the_bell(
+    requester, agent, second_agent, team, committed
+):
+    from itops.demo import seeding
+    from servicedesk.models import Notification
+
+    with seeding():
+        ticket = committed(make_incident, caller=requester, by=agent)
+        committed(
+            services.assign_ticket,
+            ticket=ticket,
+            assignment_group=team,
+            assignee=second_agent,
+            by=agent,
+        )
+    assert mail.outbox == []
+    assert Notification.objects.filter(recipient=second_agent).count() == 1

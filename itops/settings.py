@@ -270,7 +270,14 @@ EMAIL_HOST_USER = env_str("ITOPS_EMAIL_USER", "")
 EMAIL_HOST_PASSWORD = env_str("ITOPS_EMAIL_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("ITOPS_EMAIL_USE_TLS", False)
 EMAIL_FILE_PATH = VAR_DIR / "mail"
-DEFAULT_FROM_EMAIL = env_str("ITOPS_FROM_EMAIL", "itops <desk@itops.localhost>")
+# The service desk's address: receives tickets by email (servicedesk.notifications.inbound)
+# and is the Reply-To (and by default the From) of what the desk sends.
+ITOPS_DESK_EMAIL = env_str("ITOPS_DESK_EMAIL", "desk@itops.localhost").lower()
+if "@" not in ITOPS_DESK_EMAIL:
+    raise ImproperlyConfigured(
+        f"ITOPS_DESK_EMAIL must be an email address, got {ITOPS_DESK_EMAIL!r}"
+    )
+DEFAULT_FROM_EMAIL = env_str("ITOPS_FROM_EMAIL", f"itops <{ITOPS_DESK_EMAIL}>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Logging ----------------------------------------------------------------------------------
@@ -337,14 +344,8 @@ ITOPS_PROBLEM_CANDIDATE_MIN_INCIDENTS = env_int(
     "ITOPS_PROBLEM_CANDIDATE_MIN_INCIDENTS", 3, minimum=2, maximum=1000
 )
 ITOPS_PROBLEM_CANDIDATE_DAYS = env_int("ITOPS_PROBLEM_CANDIDATE_DAYS", 7, minimum=1, maximum=365)
-# Notifications and email (servicedesk.notifications). The desk address receives tickets by
-# email and is the From and Reply-To of what the desk sends; links in emails start with
+# Notifications and email (servicedesk.notifications); links in emails start with
 # ITOPS_BASE_URL.
-ITOPS_DESK_EMAIL = env_str("ITOPS_DESK_EMAIL", "desk@itops.localhost").lower()
-if "@" not in ITOPS_DESK_EMAIL:
-    raise ImproperlyConfigured(
-        f"ITOPS_DESK_EMAIL must be an email address, got {ITOPS_DESK_EMAIL!r}"
-    )
 ITOPS_BASE_URL = (env_url("ITOPS_BASE_URL", {"http", "https"}) or SITE_URL).rstrip("/")
 # The SMTP receiver (manage.py run_smtp_receiver; run_platform starts it when a port is set).
 ITOPS_INBOUND_SMTP_HOST = env_str("ITOPS_INBOUND_SMTP_HOST", "127.0.0.1")

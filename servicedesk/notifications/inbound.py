@@ -15,7 +15,7 @@ from datetime import timedelta
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
-from email.utils import parseaddr
+from email.utils import getaddresses, parseaddr
 from html.parser import HTMLParser
 
 from django.conf import settings
@@ -71,6 +71,7 @@ class ParsedEmail:
     subject: str
     body: str
     attachments: list[tuple[str, bytes]] = field(default_factory=list)
+    cc: list[str] = field(default_factory=list)
     message: EmailMessage | None = None
 
 
@@ -177,6 +178,14 @@ def _header(message: EmailMessage, name: str) -> str:
     return " ".join(str(value).split()) if value is not None else ""
 
 
+def _addresses(message: EmailMessage, name: str) -> list[str]:
+    try:
+        values = [str(value) for value in message.get_all(name, [])]
+    except (ValueError, IndexError):
+        return []
+    return [address.strip().lower() for _, address in getaddresses(values) if "@" in address]
+
+
 def parse_email(raw: bytes) -> ParsedEmail:
     message = BytesParser(policy=policy.default).parsebytes(raw)
     message_id = _header(message, "Message-ID")
@@ -191,6 +200,7 @@ def parse_email(raw: bytes) -> ParsedEmail:
         subject=_header(message, "Subject")[:SUBJECT_MAX],
         body=_body_text(message),
         attachments=_attachments(message),
+        cc=_addresses(message, "Cc"),
         message=message,
     )
 
@@ -254,6 +264,15 @@ def _guest_caller(parsed: ParsedEmail) -> User:
     return user
 
 
+def _copied_users(parsed: ParsedEmail, *, caller: User) -> list[User]:
+    """Known people in Cc follow the new ticket as watchers (never the desk itself)."""
+    addresses = set(parsed.cc) - outbound.our_addresses() - {parsed.sender}
+    if not addresses:
+        return []
+    users = [user for address in sorted(addresses) if (user := sender_user(address))]
+    return [user for user in users if user.pk != caller.pk]
+
+
 def _store_attachments(ticket: Ticket, parsed: ParsedEmail, *, by: User, comment=None) -> list:
     """Attach what the limits allow; returns the refusals as "name: reason"."""
     refused = []
@@ -313,6 +332,7 @@ def _new_ticket(parsed: ParsedEmail) -> Decision:
         short_description=short,
         description=parsed.body[:MAX_TEXT_LENGTH],
         source=TicketSource.EMAIL,
+        watchers=_copied_users(parsed, caller=user),
     )
     refused = _store_attachments(ticket, parsed, by=user)
     _note_refused_attachments(ticket, refused)

@@ -416,3 +416,12 @@ def test_staff_see_the_emails_on_the_ticket_timeline_and_callers_do_not(
     assert entry.title == "Email from erin@example.com: comment added"
     caller_view = ticket_timeline(ticket=worked_incident, user=requester)
     assert not [e for e in caller_view if e.kind == "inbound_email"]
+
+
+def test_known_people_in_cc_watch_the_new_ticket(receiver, requester, other_requester):
+    deliver(
+        receiver,
+        email(Cc=f"Frank <{other_requester.email}>, nobody@elsewhere.example, {DESK}"),
+    )
+    ticket = Ticket.objects.get()
+    assert list(ticket.watchers.all()) == [other_requester]

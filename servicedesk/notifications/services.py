@@ -17,7 +17,7 @@ from itops.demo import is_seeding
 from itops.errors import DomainError
 from itops.models import User
 from itops.roles import is_staff_member
-from servicedesk.choices import TASK_ACTIVE_STATES, TicketState
+from servicedesk.choices import TASK_ACTIVE_STATES, ApprovalState, TicketState
 from servicedesk.models import (
     Comment,
     EmailOptOut,
@@ -264,6 +264,16 @@ def deliver_ticket_event(
                     actor=actor,
                 )
             return _queue_emails(outbound.approval_requested_emails(approval), send=send_email)
+        verb = "approved" if approval.state == ApprovalState.APPROVED else "rejected"
+        notify_users(
+            recipients=outbound.approval_decision_recipients(approval),
+            kind=NotificationKind.APPROVAL_DECIDED,
+            text=f"{outbound.person_name(approval.approver)} {verb} {ticket.number}: "
+            f"{ticket.short_description}",
+            ticket=ticket,
+            actor=actor,
+        )
+        _settle_approval_requests(ticket)
         return _queue_emails(outbound.approval_decided_emails(approval), send=send_email)
 
     if event == "task_assigned":
@@ -287,6 +297,21 @@ def deliver_ticket_event(
         return 0
 
     raise ValueError(f"unknown ticket event {event!r}")
+
+
+def _settle_approval_requests(ticket: Ticket) -> None:
+    """Approval requests nobody needs to answer any more (decided by someone else, or the
+    request moved on) count as read."""
+    still_asked = RequestApproval.objects.filter(
+        request=ticket, state=ApprovalState.PENDING
+    ).values("approver_id")
+    stale = Notification.objects.filter(
+        ticket=ticket, kind=NotificationKind.APPROVAL_REQUESTED, read_at__isnull=True
+    ).exclude(recipient_id__in=still_asked)
+    ids = list(stale.values_list("pk", flat=True))
+    if ids:
+        Notification.objects.filter(pk__in=ids).update(read_at=timezone.now())
+        _queue_push(ids)
 
 
 def deliver_ticket_event_once(*, event_id: str | None, **event) -> int:

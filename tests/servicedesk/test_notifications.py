@@ -349,3 +349,27 @@ def test_admins_read_the_inbound_email_log_but_cannot_change_it(page_client_for,
     assert client.get("/admin/servicedesk/inboundemail/add/").status_code == 403
     detail = client.get(f"/admin/servicedesk/inboundemail/{log.pk}/change/")
     assert detail.status_code == 200 and b'name="_save"' not in detail.content
+
+
+@pytest.mark.django_db
+def test_when_one_approver_decides_the_others_requests_are_settled(committed, service_desk_team):
+    gina = make_user("gina", role=Role.END_USER, first_name="Gina")
+    hugo = make_user("hugo", role=Role.END_USER, first_name="Hugo")
+    employee = make_user("emil", role=Role.END_USER, first_name="Emil")
+    approvers = make_team("Access Approvers", members=[gina, hugo])
+    item = make_catalog_item(
+        name="Access",
+        approval="group",
+        approval_group=approvers,
+        group_approval_mode="any",
+        fulfilment_group=service_desk_team,
+    )
+    request = committed(order_item, item, requester=employee)
+    assert selectors.unread_count(user=hugo) == 1
+
+    approval = request.approvals.get(approver=gina)
+    committed(services.decide_approval, approval=approval, approve=True, by=gina)
+
+    assert selectors.unread_count(user=hugo) == 0
+    [decided] = Notification.objects.filter(recipient=employee, kind="approval_decided")
+    assert decided.text == f"Gina approved {request.number}: {request.short_description}"

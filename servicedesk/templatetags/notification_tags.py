@@ -17,7 +17,7 @@ def notification_bell(context):
         unread = selectors.unread_count(user=user)
     except DatabaseError:
         unread = 0  # a page (an error page, say) still renders without the database
-    return {"unread_count": unread, "request": request}
+    return {"unread_count": unread, "request": request, "csrf_token": context.get("csrf_token")}
 
 
 @register.filter

@@ -373,3 +373,19 @@ def test_when_one_approver_decides_the_others_requests_are_settled(committed, se
     assert selectors.unread_count(user=hugo) == 0
     [decided] = Notification.objects.filter(recipient=employee, kind="approval_decided")
     assert decided.text == f"Gina approved {request.number}: {request.short_description}"
+
+
+@pytest.mark.django_db
+def test_mark_all_read_in_the_bell_works_without_javascript(agent):
+    from django.test import Client
+
+    notify_user(recipient=agent, kind="other", text="a")
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(agent)
+    page = client.get(reverse("notifications:list")).content.decode()
+    token = page.split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]
+    response = client.post(
+        reverse("notifications:read-all"), {"csrfmiddlewaretoken": token, "next": "/kb/"}
+    )
+    assert response.status_code == 302 and response.url == "/kb/"
+    assert selectors.unread_count(user=agent) == 0

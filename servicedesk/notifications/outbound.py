@@ -21,9 +21,9 @@ from django.urls import NoReverseMatch, reverse
 
 from itops.models import User
 from itops.roles import is_staff_member
-from servicedesk.choices import ApprovalState, TicketKind
+from servicedesk.choices import ApprovalState, TicketKind, TicketSource
 from servicedesk.models import Comment, EmailOptOut, RequestApproval, Ticket
-from servicedesk.notifications.choices import EmailEvent
+from servicedesk.notifications.choices import EmailEvent, InboundOutcome
 
 # Inbound mail is cut at this line: what the person typed above it is the reply.
 REPLY_MARKER = "##- Please type your reply above this line -##"
@@ -223,6 +223,10 @@ def build_email(
     if event != EmailEvent.TICKET_OPENED:
         headers["In-Reply-To"] = root
         headers["References"] = root
+    elif context.get("answers_message_id"):
+        # The confirmation of a ticket opened by email answers that email.
+        headers["In-Reply-To"] = context["answers_message_id"]
+        headers["References"] = context["answers_message_id"]
     to = formataddr((person_name(recipient), recipient.email))
     return OutgoingEmail(to=to, subject=subject, text=text, html=html, headers=headers)
 
@@ -230,6 +234,13 @@ def build_email(
 def ticket_opened_emails(ticket: Ticket) -> list[OutgoingEmail]:
     if ticket.kind == TicketKind.PROBLEM:
         return []
+    opening_email = (
+        ticket.inbound_emails.filter(outcome=InboundOutcome.CREATED)
+        .values_list("message_id", flat=True)
+        .first()
+        if ticket.source == TicketSource.EMAIL
+        else None
+    )
     return [
         build_email(
             ticket=ticket,
@@ -237,7 +248,7 @@ def ticket_opened_emails(ticket: Ticket) -> list[OutgoingEmail]:
             recipient=user,
             subject=_subject(ticket, f"We received your {TicketKind(ticket.kind).label.lower()}"),
             template="ticket_opened",
-            context={},
+            context={"answers_message_id": opening_email},
         )
         for user in wanting(_mailable([ticket.caller]), EmailEvent.TICKET_OPENED)
     ]

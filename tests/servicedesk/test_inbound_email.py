@@ -96,6 +96,7 @@ def test_mail_from_a_known_sender_opens_an_incident_for_them(receiver, requester
     assert (log.outcome, log.ticket, log.sender) == ("created", ticket, "erin@example.com")
     [confirmation] = mail.outbox
     assert confirmation.subject.startswith(f"[{ticket.number}] We received your incident")
+    assert confirmation.extra_headers["In-Reply-To"] == log.message_id
 
 
 def test_mail_from_an_unknown_sender_is_refused_without_a_bounce(receiver, db):

@@ -269,6 +269,14 @@ EMAIL_PORT = env_int("ITOPS_EMAIL_PORT", 25, minimum=1, maximum=65535)
 EMAIL_HOST_USER = env_str("ITOPS_EMAIL_USER", "")
 EMAIL_HOST_PASSWORD = env_str("ITOPS_EMAIL_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("ITOPS_EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("ITOPS_EMAIL_USE_SSL", False)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured(
+        "ITOPS_EMAIL_USE_TLS (STARTTLS, port 587) and ITOPS_EMAIL_USE_SSL (port 465) exclude "
+        "each other; set one"
+    )
+# A silent SMTP server must not hold a worker forever: give up, the task retries later.
+EMAIL_TIMEOUT = env_int("ITOPS_EMAIL_TIMEOUT", 30, minimum=1, maximum=600)
 EMAIL_FILE_PATH = VAR_DIR / "mail"
 # The service desk's address: receives tickets by email (servicedesk.notifications.inbound)
 # and is the Reply-To (and by default the From) of what the desk sends.

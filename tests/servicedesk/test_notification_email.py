@@ -358,3 +358,38 @@ def test_loading_demo_data_mails_nobody_but_fills_the_bell(
         )
     assert mail.outbox == []
     assert Notification.objects.filter(recipient=second_agent).count() == 1
+
+
+def test_mail_goes_out_through_a_real_smtp_server(requester, committed, settings):
+    """The SMTP backend, configured by settings, against an SMTP server on a free port."""
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    class Collector:
+        def __init__(self):
+            self.messages = []
+
+        async def handle_DATA(self, server, session, envelope):
+            self.messages.append((envelope.rcpt_tos, envelope.content))
+            return "250 OK"
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    collector = Collector()
+    server = Controller(collector, hostname="127.0.0.1", port=port)
+    server.start()
+    try:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+        ticket = committed(make_incident, caller=requester, short_description="Over SMTP")
+    finally:
+        server.stop()
+
+    [(recipients, raw)] = collector.messages
+    assert recipients == [requester.email]
+    parsed = message_from_bytes(raw, policy=policy.default)
+    assert parsed["Subject"] == f"[{ticket.number}] We received your incident: Over SMTP"
+    assert parsed["Auto-Submitted"] == "auto-generated"
+    assert parsed.get_body(preferencelist=("html",)) is not None

@@ -14,6 +14,7 @@ from tests.itops.test_settings import import_settings_with
         ("ITOPS_INBOUND_EMAIL_MAX_BYTES", "10", "ITOPS_INBOUND_EMAIL_MAX_BYTES must be at least"),
         ("ITOPS_INBOUND_UNKNOWN_SENDERS", "accept", "ITOPS_INBOUND_UNKNOWN_SENDERS must be one of"),
         ("ITOPS_INBOUND_EMAIL_RATE_LIMIT", "0", "ITOPS_INBOUND_EMAIL_RATE_LIMIT must be at least"),
+        ("ITOPS_EMAIL_TIMEOUT", "0", "ITOPS_EMAIL_TIMEOUT must be at least 1"),
     ],
 )
 def test_a_bad_notification_setting_stops_start_up(variable, value, complaint):
@@ -40,3 +41,9 @@ def test_the_sender_defaults_to_the_desk_address():
         timeout=60,
     )
     assert shown.stdout.strip() == "itops <help@example.com>", shown.stderr
+
+
+def test_starttls_and_implicit_tls_exclude_each_other():
+    result = import_settings_with(ITOPS_EMAIL_USE_TLS="1", ITOPS_EMAIL_USE_SSL="1")
+    assert result.returncode != 0
+    assert "exclude each other" in result.stderr

@@ -143,6 +143,18 @@ def set_email_preferences(*, user: User, wanted: Iterable[str]) -> list[str]:
     return opted_out
 
 
+@transaction.atomic
+def mark_ticket_read(*, ticket: Ticket, user: User) -> int:
+    """Someone opened a ticket's page: their notifications about it count as read. The desk
+    and portal ticket pages call this."""
+    unread = Notification.objects.filter(recipient=user, ticket=ticket, read_at__isnull=True)
+    ids = list(unread.values_list("pk", flat=True))
+    if ids:
+        Notification.objects.filter(pk__in=ids).update(read_at=timezone.now())
+        _queue_push(ids[-1:])
+    return len(ids)
+
+
 # --- ticket events ------------------------------------------------------------------------------
 
 

@@ -389,3 +389,15 @@ def test_mark_all_read_in_the_bell_works_without_javascript(agent):
     )
     assert response.status_code == 302 and response.url == "/kb/"
     assert selectors.unread_count(user=agent) == 0
+
+
+@pytest.mark.django_db
+def test_opening_a_ticket_reads_its_notifications(agent, incident):
+    from servicedesk.notifications.services import mark_ticket_read
+
+    notify_user(recipient=agent, kind="other", text="about it", ticket=incident)
+    notify_user(recipient=agent, kind="other", text="something else")
+    assert mark_ticket_read(ticket=incident, user=agent) == 1
+    assert [n.text for n in selectors.notifications_for(user=agent, unread_only=True)] == [
+        "something else"
+    ]

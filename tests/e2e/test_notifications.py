@@ -38,6 +38,9 @@ def test_an_agent_sees_the_bell_count_go_up_live_when_a_ticket_is_assigned_to_th
     expect(count).to_have_attribute("data-count", "1")
     toast = page.get_by_test_id("notification-toast")
     expect(toast).to_contain_text(f"{incident.number} was assigned to you")
+    expect(page.get_by_test_id("notification-unread-total")).to_have_text("1 unread")
+    expect(page.get_by_test_id("notification-list-fresh")).to_be_visible()
+    expect(page.get_by_test_id("mark-all-read")).to_be_enabled()
     screenshot("notifications-bell-live")
 
     page.get_by_test_id("notification-bell").click()

@@ -1,8 +1,10 @@
 """The Celery app. Queues are named after the kind of work, so each can be scaled on its own."""
 
+import logging
 import os
 
 from celery import Celery
+from celery.signals import after_setup_logger
 from kombu import Exchange, Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "itops.settings")
@@ -23,3 +25,14 @@ app.conf.task_routes = {
     "*.tasks.send_*": {"queue": "notify"},
 }
 app.autodiscover_tasks()
+
+
+@after_setup_logger.connect
+def quieten_routine_task_lines(**_kwargs):
+    """Collectors run every few seconds: a line per task received, succeeded, scheduled or scrape would
+    bury everything else. They show with ITOPS_LOG_LEVEL=DEBUG; failures show always."""
+    from django.conf import settings
+
+    if settings.LOG_LEVEL != "DEBUG":
+        for name in ("celery.app.trace", "celery.worker.strategy", "celery.beat", "httpx"):
+            logging.getLogger(name).setLevel(logging.WARNING)

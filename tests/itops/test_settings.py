@@ -1,6 +1,8 @@
 import os
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -93,3 +95,17 @@ def test_deploy_checks_are_clean_with_production_settings():
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_every_environment_variable_is_documented():
+    """The README's table and .env.example list every variable the code reads."""
+    root = Path(__file__).resolve().parents[2]
+    read_by_code = set()
+    for package in ("itops", "cmdb", "servicedesk", "changes", "slas", "monitoring"):
+        for source in (root / package).rglob("*.py"):
+            read_by_code |= set(re.findall(r"\"(ITOPS_[A-Z0-9_]+)\"", source.read_text()))
+    readme = (root / "README.md").read_text()
+    env_example = (root / ".env.example").read_text()
+
+    assert sorted(name for name in read_by_code if f"`{name}`" not in readme) == []
+    assert sorted(name for name in read_by_code if f"{name}=" not in env_example) == []

@@ -12,6 +12,7 @@ class NotificationKind(models.TextChoices):
     APPROVAL_REQUESTED = "approval_requested", "Approval requested"
     APPROVAL_DECIDED = "approval_decided", "Approval decided"
     TASK_ASSIGNED = "task_assigned", "Fulfilment task"
+    WORK_NOTE = "work_note", "Work note"
     SLA_WARNING = "sla_warning", "SLA warning"
     SLA_BREACHED = "sla_breached", "SLA breached"
     OTHER = "other", "Other"
@@ -25,6 +26,7 @@ KIND_ICONS = {
     NotificationKind.APPROVAL_REQUESTED: "check2-square",
     NotificationKind.APPROVAL_DECIDED: "clipboard-check",
     NotificationKind.TASK_ASSIGNED: "list-check",
+    NotificationKind.WORK_NOTE: "journal-text",
     NotificationKind.SLA_WARNING: "hourglass-split",
     NotificationKind.SLA_BREACHED: "exclamation-octagon",
     NotificationKind.OTHER: "bell",
@@ -38,6 +40,7 @@ class EmailEvent(models.TextChoices):
     ASSIGNED = "assigned", "Ticket assigned"
     AGENT_COMMENTED = "agent_commented", "Comment from the service desk"
     CALLER_COMMENTED = "caller_commented", "Reply from the caller"
+    WORK_NOTE = "work_note", "Work note from a colleague"
     RESOLVED = "resolved", "Ticket resolved"
     APPROVAL_REQUESTED = "approval_requested", "Approval requested"
     APPROVAL_DECIDED = "approval_decided", "Approval decided"
@@ -57,6 +60,10 @@ EMAIL_EVENT_HELP = {
     EmailEvent.ASSIGNED: ("A ticket was assigned to me or to one of my groups", "staff"),
     EmailEvent.CALLER_COMMENTED: (
         "The caller replied on a ticket assigned to me or my group",
+        "staff",
+    ),
+    EmailEvent.WORK_NOTE: (
+        "A colleague wrote a work note on a ticket assigned to me or that I watch",
         "staff",
     ),
 }

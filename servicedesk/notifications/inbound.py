@@ -28,6 +28,7 @@ from django.utils.text import slugify
 from itops.choices import Role
 from itops.errors import DomainError
 from itops.models import User
+from itops.roles import is_staff_member
 from itops.services import set_roles
 from servicedesk import services as desk
 from servicedesk.choices import TicketSource
@@ -304,9 +305,16 @@ def _reply(parsed: ParsedEmail, ticket: Ticket) -> Decision:
         return Decision(InboundOutcome.REFUSED, f"{parsed.sender} is not a known user", ticket)
     if not parsed.body:
         return Decision(InboundOutcome.REFUSED, "the reply has no text", ticket)
+    # Answering a work-note email writes a work note: it must not reach the caller.
+    internal = outbound.answers_work_note(_header(parsed.message, "In-Reply-To"))
+    if internal and not is_staff_member(user):
+        reason = f"{parsed.sender} answered a work note but is not service desk staff"
+        return Decision(InboundOutcome.REFUSED, reason, ticket)
     try:
         with transaction.atomic():
-            comment = desk.add_comment(ticket=ticket, author=user, body=parsed.body)
+            comment = desk.add_comment(
+                ticket=ticket, author=user, body=parsed.body, internal=internal
+            )
     except PermissionDenied:
         reason = f"{parsed.sender} may not comment on {ticket.number}"
         return Decision(InboundOutcome.REFUSED, reason, ticket)
@@ -314,7 +322,7 @@ def _reply(parsed: ParsedEmail, ticket: Ticket) -> Decision:
         return Decision(InboundOutcome.REFUSED, str(error.message)[:300], ticket)
     refused = _store_attachments(ticket, parsed, by=user, comment=comment)
     _note_refused_attachments(ticket, refused)
-    return Decision(InboundOutcome.COMMENTED, "", ticket)
+    return Decision(InboundOutcome.COMMENTED, "as a work note" if internal else "", ticket)
 
 
 def _new_ticket(parsed: ParsedEmail) -> Decision:

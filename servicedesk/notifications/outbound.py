@@ -72,8 +72,21 @@ def thread_root_id(ticket: Ticket) -> str:
     return f"<{MESSAGE_ID_PREFIX}{ticket.number}@{message_id_domain()}>"
 
 
-def new_message_id(ticket: Ticket) -> str:
-    return f"<{MESSAGE_ID_PREFIX}{ticket.number}.{uuid.uuid4().hex[:16]}@{message_id_domain()}>"
+# Marks the Message-ID of a work-note email: a reply to it stays a work note.
+WORK_NOTE_MARK = "wn."
+
+
+def new_message_id(ticket: Ticket, *, work_note: bool = False) -> str:
+    mark = WORK_NOTE_MARK if work_note else ""
+    unique = uuid.uuid4().hex[:16]
+    return f"<{MESSAGE_ID_PREFIX}{ticket.number}.{mark}{unique}@{message_id_domain()}>"
+
+
+def answers_work_note(in_reply_to: str) -> bool:
+    """True when `in_reply_to` names a work-note email we sent."""
+    return is_our_message_id(in_reply_to) and any(
+        f".{WORK_NOTE_MARK}" in found for found in re.findall(r"<[^<>]+>", in_reply_to or "")
+    )
 
 
 _OUR_ID = re.compile(r"<itops\.[^<>@\s]+@([^<>\s]+)>", re.IGNORECASE)
@@ -175,6 +188,20 @@ def public_comment_recipients(comment: Comment) -> tuple[str, list[User]]:
     return EmailEvent.CALLER_COMMENTED, _mailable(staff, exclude=author)
 
 
+def work_note_recipients(comment: Comment) -> list[User]:
+    """Who is told of a work note: the assignee and watching staff, never the author, never
+    the caller (even a caller who is staff) and never anyone who is not staff."""
+    if not comment.is_internal:
+        return []
+    ticket = comment.ticket
+    candidates = [ticket.assignee, *ticket.watchers.all()]
+    return [
+        user
+        for user in _mailable(candidates, exclude=comment.author)
+        if user.pk != ticket.caller_id and is_staff_member(user)
+    ]
+
+
 def approval_decision_recipients(approval: RequestApproval) -> list[User]:
     request = approval.request
     return _mailable([request.opened_by, request.caller], exclude=approval.approver)
@@ -212,7 +239,9 @@ def build_email(
     text, html = _render(template, full_context)
     root = thread_root_id(ticket)
     headers = {
-        "Message-ID": root if event == EmailEvent.TICKET_OPENED else new_message_id(ticket),
+        "Message-ID": root
+        if event == EmailEvent.TICKET_OPENED
+        else new_message_id(ticket, work_note=event == EmailEvent.WORK_NOTE),
         "Auto-Submitted": "auto-generated",
         # Exchange and Outlook: send no out-of-office or delivery replies to this.
         "X-Auto-Response-Suppress": "All",
@@ -291,6 +320,22 @@ def comment_emails(comment: Comment) -> list[OutgoingEmail]:
             },
         )
         for user in recipients
+    ]
+
+
+def work_note_emails(comment: Comment) -> list[OutgoingEmail]:
+    ticket = comment.ticket
+    return [
+        build_email(
+            ticket=ticket,
+            event=EmailEvent.WORK_NOTE,
+            recipient=user,
+            subject=_subject(ticket, "Work note"),
+            template="work_note",
+            context={"comment": comment, "author_name": person_name(comment.author)},
+        )
+        for user in wanting(work_note_recipients(comment), EmailEvent.WORK_NOTE)
+        if is_staff_member(user)  # checked again: a work note must never leave the staff
     ]
 
 

@@ -231,7 +231,7 @@ def deliver_ticket_event(
     if event == "comment":
         comment = Comment.objects.select_related("author", "ticket").filter(pk=comment_id).first()
         if comment is None or comment.is_internal:
-            return 0  # work notes are never mailed
+            return 0  # work notes go their own way ("work_note")
         comment.ticket = ticket
         kind, recipients = outbound.public_comment_recipients(comment)
         if kind == EmailEvent.CALLER_COMMENTED:
@@ -245,6 +245,21 @@ def deliver_ticket_event(
                 actor=comment.author,
             )
         return _queue_emails(outbound.comment_emails(comment), send=send_email)
+
+    if event == "work_note":
+        comment = Comment.objects.select_related("author", "ticket").filter(pk=comment_id).first()
+        if comment is None or not comment.is_internal:
+            return 0
+        comment.ticket = ticket
+        notify_users(
+            recipients=outbound.work_note_recipients(comment),
+            kind=NotificationKind.WORK_NOTE,
+            text=f"{outbound.person_name(comment.author)} wrote a work note on {ticket.number}: "
+            f"{comment.body}",
+            ticket=ticket,
+            actor=comment.author,
+        )
+        return _queue_emails(outbound.work_note_emails(comment), send=send_email)
 
     if event == EmailEvent.RESOLVED:
         if ticket.state != TicketState.RESOLVED:

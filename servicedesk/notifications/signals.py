@@ -21,9 +21,9 @@ def on_ticket_assigned(sender, *, ticket, by, old_group=None, old_assignee=None,
 
 
 def on_comment_added(sender, *, ticket, by, comment, **kwargs):
-    if comment.is_internal:
-        return  # work notes are never mailed
-    queue_ticket_event(event="comment", ticket=ticket, by=by, comment_id=comment.pk)
+    # Work notes take their own, staff-only path; public comments never carry one.
+    event = "work_note" if comment.is_internal else "comment"
+    queue_ticket_event(event=event, ticket=ticket, by=by, comment_id=comment.pk)
 
 
 def on_state_changed(sender, *, ticket, by, old_state, new_state, **kwargs):

@@ -426,3 +426,45 @@ def test_known_people_in_cc_watch_the_new_ticket(receiver, requester, other_requ
     )
     ticket = Ticket.objects.get()
     assert list(ticket.watchers.all()) == [other_requester]
+
+
+def test_a_reply_to_a_work_note_email_stays_a_work_note(
+    receiver, worked_incident, agent, requester
+):
+    colleague = make_user("bob", role=Role.AGENT, first_name="Bob")
+    services.add_work_note(ticket=worked_incident, author=colleague, body="Check the VPN logs")
+    [note_mail] = mail.outbox
+    mail.outbox.clear()
+
+    deliver(
+        receiver,
+        email(
+            sender=agent.email,
+            subject=f"Re: {note_mail.subject}",
+            body="Logs show the tunnel flapping.",
+            In_Reply_To=note_mail.extra_headers["Message-ID"],
+        ),
+    )
+
+    reply = worked_incident.comments.order_by("id").last()
+    assert reply.body == "Logs show the tunnel flapping."
+    assert reply.visibility == CommentVisibility.INTERNAL
+    assert _mails_to_address(requester.email) == []
+
+
+def test_a_caller_cannot_answer_a_work_note_email(receiver, worked_incident, requester, agent):
+    colleague = make_user("bob", role=Role.AGENT, first_name="Bob")
+    services.add_work_note(ticket=worked_incident, author=colleague, body="internal")
+    [note_mail] = mail.outbox
+    message = email(
+        subject=f"Re: {note_mail.subject}",
+        body="I saw this somehow",
+        In_Reply_To=note_mail.extra_headers["Message-ID"],
+    )
+    deliver(receiver, message)
+    assert _log(message).outcome == "refused"
+    assert worked_incident.comments.filter(body="I saw this somehow").count() == 0
+
+
+def _mails_to_address(address):
+    return [m for m in mail.outbox if any(address in to for to in m.to)]

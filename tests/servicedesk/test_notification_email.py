@@ -393,3 +393,35 @@ def test_mail_goes_out_through_a_real_smtp_server(requester, committed, settings
     assert parsed["Subject"] == f"[{ticket.number}] We received your incident: Over SMTP"
     assert parsed["Auto-Submitted"] == "auto-generated"
     assert parsed.get_body(preferencelist=("html",)) is not None
+
+
+def test_a_work_note_reaches_the_assignee_and_watching_staff_only(
+    incident, requester, agent, second_agent, team, other_requester, committed
+):
+    ops = make_user("olga", role=Role.OPS_ENGINEER, first_name="Olga")
+    services.assign_ticket(ticket=incident, assignment_group=team, assignee=agent, by=agent)
+    services.add_watcher(ticket=incident, user=other_requester, by=agent)
+    services.add_watcher(ticket=incident, user=ops, by=agent)
+    mail.outbox.clear()
+
+    committed(services.add_work_note, ticket=incident, author=second_agent, body="Vendor case 4711")
+
+    assert sorted(_to(m).pop() for m in mail.outbox) == sorted([agent.email, ops.email])
+    for message in mail.outbox:
+        assert message.subject == f"[{incident.number}] Work note: VPN drops every hour"
+        assert "Vendor case 4711" in message.body
+        assert "staff only" in message.body
+        assert ".wn." in message.extra_headers["Message-ID"]
+    assert _mails_to(requester.email) == []
+    assert _mails_to(other_requester.email) == []
+
+
+def test_a_work_note_never_reaches_the_caller_even_when_the_caller_is_staff(
+    agent, second_agent, team, committed
+):
+    ticket = make_incident(caller=second_agent, by=second_agent, short_description="My laptop")
+    services.assign_ticket(ticket=ticket, assignment_group=team, assignee=agent, by=agent)
+    services.add_watcher(ticket=ticket, user=second_agent, by=agent)
+    mail.outbox.clear()
+    committed(services.add_work_note, ticket=ticket, author=agent, body="internal")
+    assert mail.outbox == []

@@ -6,61 +6,173 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('servicedesk', '0004_service_catalog_process'),
+        ("servicedesk", "0004_service_catalog_process"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='EmailOptOut',
+            name="EmailOptOut",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('event', models.CharField(choices=[('ticket_opened', 'Ticket received'), ('assigned', 'Ticket assigned'), ('agent_commented', 'Comment from the service desk'), ('caller_commented', 'Reply from the caller'), ('work_note', 'Work note from a colleague'), ('resolved', 'Ticket resolved'), ('approval_requested', 'Approval requested'), ('approval_decided', 'Approval decided')], max_length=24)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='email_opt_outs', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "event",
+                    models.CharField(
+                        choices=[
+                            ("ticket_opened", "Ticket received"),
+                            ("assigned", "Ticket assigned"),
+                            ("agent_commented", "Comment from the service desk"),
+                            ("caller_commented", "Reply from the caller"),
+                            ("work_note", "Work note from a colleague"),
+                            ("resolved", "Ticket resolved"),
+                            ("approval_requested", "Approval requested"),
+                            ("approval_decided", "Approval decided"),
+                        ],
+                        max_length=24,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="email_opt_outs",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'email opt-out',
-                'constraints': [models.UniqueConstraint(fields=('user', 'event'), name='one_opt_out_per_event')],
+                "verbose_name": "email opt-out",
+                "constraints": [
+                    models.UniqueConstraint(fields=("user", "event"), name="one_opt_out_per_event")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='InboundEmail',
+            name="InboundEmail",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('message_id', models.CharField(max_length=500, unique=True)),
-                ('sender', models.EmailField(blank=True, max_length=254)),
-                ('subject', models.CharField(blank=True, max_length=500)),
-                ('outcome', models.CharField(choices=[('created', 'Ticket created'), ('commented', 'Comment added'), ('dropped', 'Dropped'), ('refused', 'Refused')], max_length=12)),
-                ('reason', models.CharField(blank=True, max_length=300)),
-                ('size', models.PositiveIntegerField(default=0)),
-                ('received_at', models.DateTimeField(auto_now_add=True)),
-                ('ticket', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='inbound_emails', to='servicedesk.ticket')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("message_id", models.CharField(max_length=500, unique=True)),
+                ("sender", models.EmailField(blank=True, max_length=254)),
+                ("subject", models.CharField(blank=True, max_length=500)),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[
+                            ("created", "Ticket created"),
+                            ("commented", "Comment added"),
+                            ("dropped", "Dropped"),
+                            ("refused", "Refused"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("reason", models.CharField(blank=True, max_length=300)),
+                ("size", models.PositiveIntegerField(default=0)),
+                ("received_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "ticket",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="inbound_emails",
+                        to="servicedesk.ticket",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'inbound email',
-                'ordering': ['-received_at', '-id'],
-                'indexes': [models.Index(fields=['sender', 'received_at'], name='inbound_email_sender_idx')],
+                "verbose_name": "inbound email",
+                "ordering": ["-received_at", "-id"],
+                "indexes": [
+                    models.Index(fields=["sender", "received_at"], name="inbound_email_sender_idx")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Notification',
+            name="Notification",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('assigned_to_me', 'Assigned to me'), ('assigned_to_group', 'Assigned to my group'), ('caller_replied', 'Caller replied'), ('approval_requested', 'Approval requested'), ('approval_decided', 'Approval decided'), ('task_assigned', 'Fulfilment task'), ('work_note', 'Work note'), ('sla_warning', 'SLA warning'), ('sla_breached', 'SLA breached'), ('other', 'Other')], max_length=24)),
-                ('text', models.CharField(max_length=300)),
-                ('url', models.CharField(blank=True, max_length=500)),
-                ('read_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('recipient', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to=settings.AUTH_USER_MODEL)),
-                ('ticket', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to='servicedesk.ticket')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("assigned_to_me", "Assigned to me"),
+                            ("assigned_to_group", "Assigned to my group"),
+                            ("caller_replied", "Caller replied"),
+                            ("approval_requested", "Approval requested"),
+                            ("approval_decided", "Approval decided"),
+                            ("task_assigned", "Fulfilment task"),
+                            ("work_note", "Work note"),
+                            ("sla_warning", "SLA warning"),
+                            ("sla_breached", "SLA breached"),
+                            ("other", "Other"),
+                        ],
+                        max_length=24,
+                    ),
+                ),
+                ("text", models.CharField(max_length=300)),
+                ("url", models.CharField(blank=True, max_length=500)),
+                ("read_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "recipient",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notifications",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "ticket",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notifications",
+                        to="servicedesk.ticket",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
-                'indexes': [models.Index(fields=['recipient', '-created_at'], name='notification_recipient_idx'), models.Index(condition=models.Q(('read_at__isnull', True)), fields=['recipient'], name='notification_unread_idx')],
+                "ordering": ["-created_at", "-id"],
+                "indexes": [
+                    models.Index(
+                        fields=["recipient", "-created_at"], name="notification_recipient_idx"
+                    ),
+                    models.Index(
+                        condition=models.Q(("read_at__isnull", True)),
+                        fields=["recipient"],
+                        name="notification_unread_idx",
+                    ),
+                ],
             },
         ),
     ]

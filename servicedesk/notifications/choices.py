@@ -33,6 +33,19 @@ KIND_ICONS = {
 }
 
 
+class TicketEvent(models.TextChoices):
+    """What the notify task is told happened (from servicedesk.signals)."""
+
+    OPENED = "ticket_opened", "Ticket opened"
+    ASSIGNED = "assigned", "Ticket assigned"
+    COMMENT = "comment", "Public comment"
+    WORK_NOTE = "work_note", "Work note"
+    RESOLVED = "resolved", "Ticket resolved"
+    APPROVAL_REQUESTED = "approval_requested", "Approval requested"
+    APPROVAL_DECIDED = "approval_decided", "Approval decided"
+    TASK_ASSIGNED = "task_assigned", "Fulfilment task assigned"
+
+
 class EmailEvent(models.TextChoices):
     """The ticket events that send email."""
 

@@ -8,6 +8,7 @@ message, not the whole event.
 
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.db import transaction
@@ -27,7 +28,7 @@ from servicedesk.models import (
     Ticket,
 )
 from servicedesk.notifications import outbound
-from servicedesk.notifications.choices import EmailEvent, NotificationKind
+from servicedesk.notifications.choices import EmailEvent, NotificationKind, TicketEvent
 
 TEXT_MAX = Notification._meta.get_field("text").max_length
 EVENT_ID_TTL_SECONDS = 24 * 3600
@@ -172,21 +173,185 @@ def _user(pk: int | None) -> User | None:
     return None if pk is None else User.objects.filter(pk=pk).first()
 
 
+@dataclass
+class _Event:
+    """One ticket event as the notify task delivers it; handlers return the emails to send."""
+
+    ticket: Ticket
+    actor: User | None
+    ids: dict
+
+    def comment(self) -> Comment | None:
+        comment = Comment.objects.select_related("author").filter(pk=self.ids.get("comment_id"))
+        found = comment.first()
+        if found is not None:
+            found.ticket = self.ticket
+        return found
+
+    def approval(self) -> RequestApproval | None:
+        approval = RequestApproval.objects.select_related("approver")
+        found = approval.filter(pk=self.ids.get("approval_id")).first()
+        if found is not None:
+            found.request = self.ticket
+        return found
+
+
+def _on_opened(event: _Event) -> list[outbound.OutgoingEmail]:
+    return outbound.ticket_opened_emails(event.ticket)
+
+
+def _on_assigned(event: _Event) -> list[outbound.OutgoingEmail]:
+    ticket = event.ticket
+    scope, recipients = outbound.assignment_recipients(
+        ticket,
+        by=event.actor,
+        old_group_id=event.ids.get("old_group_id"),
+        old_assignee_id=event.ids.get("old_assignee_id"),
+    )
+    if not scope:
+        return []
+    if scope == "me":
+        kind, text = NotificationKind.ASSIGNED_TO_ME, f"{ticket.number} was assigned to you"
+        everyone = [ticket.assignee]
+    else:
+        kind = NotificationKind.ASSIGNED_TO_GROUP
+        text = f"{ticket.number} was assigned to {ticket.assignment_group}"
+        everyone = outbound.group_members(ticket)  # in-app also for members without an address
+    notify_users(
+        recipients=everyone,
+        kind=kind,
+        text=f"{text}: {ticket.short_description}",
+        ticket=ticket,
+        actor=event.actor,
+    )
+    return outbound.assignment_emails(ticket, scope=scope, recipients=recipients, by=event.actor)
+
+
+def _on_comment(event: _Event) -> list[outbound.OutgoingEmail]:
+    comment = event.comment()
+    if comment is None or comment.is_internal:
+        return []  # work notes go their own way (TicketEvent.WORK_NOTE)
+    ticket = event.ticket
+    kind, _recipients = outbound.public_comment_recipients(comment)
+    if kind == EmailEvent.CALLER_COMMENTED:
+        notify_users(
+            recipients=[ticket.assignee] if ticket.assignee_id else outbound.group_members(ticket),
+            kind=NotificationKind.CALLER_REPLIED,
+            text=f"{outbound.person_name(comment.author)} replied on {ticket.number}: "
+            f"{comment.body}",
+            ticket=ticket,
+            actor=comment.author,
+        )
+    return outbound.comment_emails(comment)
+
+
+def _on_work_note(event: _Event) -> list[outbound.OutgoingEmail]:
+    comment = event.comment()
+    if comment is None or not comment.is_internal:
+        return []
+    notify_users(
+        recipients=outbound.work_note_recipients(comment),
+        kind=NotificationKind.WORK_NOTE,
+        text=f"{outbound.person_name(comment.author)} wrote a work note on "
+        f"{event.ticket.number}: {comment.body}",
+        ticket=event.ticket,
+        actor=comment.author,
+    )
+    return outbound.work_note_emails(comment)
+
+
+def _on_resolved(event: _Event) -> list[outbound.OutgoingEmail]:
+    from servicedesk.services import reopen_deadline
+
+    if event.ticket.state != TicketState.RESOLVED:
+        return []  # reopened before the task ran
+    return outbound.resolved_emails(event.ticket, reopen_until=reopen_deadline(event.ticket))
+
+
+def _on_approval_requested(event: _Event) -> list[outbound.OutgoingEmail]:
+    approval, ticket = event.approval(), event.ticket
+    if approval is None or not approval.is_pending:
+        return []
+    notify_user(
+        recipient=approval.approver,
+        kind=NotificationKind.APPROVAL_REQUESTED,
+        text=f"{outbound.person_name(ticket.opened_by)} asks for your approval of "
+        f"{ticket.number}: {ticket.short_description}",
+        ticket=ticket,
+        actor=event.actor,
+    )
+    return outbound.approval_requested_emails(approval)
+
+
+def _on_approval_decided(event: _Event) -> list[outbound.OutgoingEmail]:
+    approval, ticket = event.approval(), event.ticket
+    if approval is None:
+        return []
+    verb = "approved" if approval.state == ApprovalState.APPROVED else "rejected"
+    notify_users(
+        recipients=outbound.approval_decision_recipients(approval),
+        kind=NotificationKind.APPROVAL_DECIDED,
+        text=f"{outbound.person_name(approval.approver)} {verb} {ticket.number}: "
+        f"{ticket.short_description}",
+        ticket=ticket,
+        actor=event.actor,
+    )
+    _settle_approval_requests(ticket)
+    return outbound.approval_decided_emails(approval)
+
+
+def _on_task_assigned(event: _Event) -> list[outbound.OutgoingEmail]:
+    task = (
+        FulfilmentTask.objects.select_related("team", "assignee")
+        .filter(pk=event.ids.get("task_id"))
+        .first()
+    )
+    if task is None or task.state not in TASK_ACTIVE_STATES:
+        return []
+    if task.assignee_id is not None:
+        recipients, whom = [task.assignee], "you"
+    elif task.team_id is not None:
+        recipients = list(User.objects.filter(team_memberships__team=task.team).distinct())
+        whom = str(task.team)
+    else:
+        return []
+    notify_users(
+        recipients=recipients,
+        kind=NotificationKind.TASK_ASSIGNED,
+        text=f"{task.number} of {event.ticket.number} is for {whom}: {task.title}",
+        ticket=event.ticket,
+        actor=event.actor,
+    )
+    return []  # in-app only
+
+
+EVENT_HANDLERS = {
+    TicketEvent.OPENED: _on_opened,
+    TicketEvent.ASSIGNED: _on_assigned,
+    TicketEvent.COMMENT: _on_comment,
+    TicketEvent.WORK_NOTE: _on_work_note,
+    TicketEvent.RESOLVED: _on_resolved,
+    TicketEvent.APPROVAL_REQUESTED: _on_approval_requested,
+    TicketEvent.APPROVAL_DECIDED: _on_approval_decided,
+    TicketEvent.TASK_ASSIGNED: _on_task_assigned,
+}
+
+
 def deliver_ticket_event(
     *,
     event: str,
     ticket_id: int,
     actor_id: int | None = None,
-    comment_id: int | None = None,
-    approval_id: int | None = None,
-    old_group_id: int | None = None,
-    old_assignee_id: int | None = None,
-    task_id: int | None = None,
     send_email: bool = True,
+    **ids,
 ) -> int:
-    """In-app notifications and emails of one ticket event; returns how many emails were
-    queued. Reads the ticket as it is now: an event about a row deleted since sends nothing.
+    """In-app notifications and emails of one ticket event (a TicketEvent); returns how many
+    emails were queued. `ids` name the comment, approval, task or former assignment the event
+    is about. Reads the ticket as it is now: an event about a row deleted since sends nothing.
     `send_email=False` (demo data being loaded) writes only the in-app notifications."""
+    handler = EVENT_HANDLERS.get(event)
+    if handler is None:
+        raise ValueError(f"unknown ticket event {event!r}")
     ticket = (
         Ticket.objects.select_related("caller", "assignee", "assignment_group", "opened_by")
         .filter(pk=ticket_id)
@@ -194,136 +359,8 @@ def deliver_ticket_event(
     )
     if ticket is None:
         return 0
-    ticket = ticket.as_kind()
-    actor = _user(actor_id)
-
-    if event == EmailEvent.TICKET_OPENED:
-        return _queue_emails(outbound.ticket_opened_emails(ticket), send=send_email)
-
-    if event == EmailEvent.ASSIGNED:
-        scope, recipients = outbound.assignment_recipients(
-            ticket, by=actor, old_group_id=old_group_id, old_assignee_id=old_assignee_id
-        )
-        if not scope:
-            return 0
-        if scope == "me":
-            kind, text = NotificationKind.ASSIGNED_TO_ME, f"{ticket.number} was assigned to you"
-        else:
-            kind = NotificationKind.ASSIGNED_TO_GROUP
-            text = f"{ticket.number} was assigned to {ticket.assignment_group}"
-        everyone = (
-            [ticket.assignee]
-            if scope == "me"
-            else outbound.group_members(ticket)  # in-app also for members without an address
-        )
-        notify_users(
-            recipients=everyone,
-            kind=kind,
-            text=f"{text}: {ticket.short_description}",
-            ticket=ticket,
-            actor=actor,
-        )
-        return _queue_emails(
-            outbound.assignment_emails(ticket, scope=scope, recipients=recipients, by=actor),
-            send=send_email,
-        )
-
-    if event == "comment":
-        comment = Comment.objects.select_related("author", "ticket").filter(pk=comment_id).first()
-        if comment is None or comment.is_internal:
-            return 0  # work notes go their own way ("work_note")
-        comment.ticket = ticket
-        kind, recipients = outbound.public_comment_recipients(comment)
-        if kind == EmailEvent.CALLER_COMMENTED:
-            staff = [ticket.assignee] if ticket.assignee_id else outbound.group_members(ticket)
-            who = outbound.person_name(comment.author)
-            notify_users(
-                recipients=staff,
-                kind=NotificationKind.CALLER_REPLIED,
-                text=f"{who} replied on {ticket.number}: {comment.body}",
-                ticket=ticket,
-                actor=comment.author,
-            )
-        return _queue_emails(outbound.comment_emails(comment), send=send_email)
-
-    if event == "work_note":
-        comment = Comment.objects.select_related("author", "ticket").filter(pk=comment_id).first()
-        if comment is None or not comment.is_internal:
-            return 0
-        comment.ticket = ticket
-        notify_users(
-            recipients=outbound.work_note_recipients(comment),
-            kind=NotificationKind.WORK_NOTE,
-            text=f"{outbound.person_name(comment.author)} wrote a work note on {ticket.number}: "
-            f"{comment.body}",
-            ticket=ticket,
-            actor=comment.author,
-        )
-        return _queue_emails(outbound.work_note_emails(comment), send=send_email)
-
-    if event == EmailEvent.RESOLVED:
-        if ticket.state != TicketState.RESOLVED:
-            return 0  # reopened before the task ran
-        from servicedesk.services import reopen_deadline
-
-        return _queue_emails(
-            outbound.resolved_emails(ticket, reopen_until=reopen_deadline(ticket)), send=send_email
-        )
-
-    if event in (EmailEvent.APPROVAL_REQUESTED, EmailEvent.APPROVAL_DECIDED):
-        approval = (
-            RequestApproval.objects.select_related("approver", "request")
-            .filter(pk=approval_id)
-            .first()
-        )
-        if approval is None:
-            return 0
-        approval.request = ticket
-        if event == EmailEvent.APPROVAL_REQUESTED:
-            if approval.is_pending:
-                requester = outbound.person_name(ticket.opened_by)
-                notify_user(
-                    recipient=approval.approver,
-                    kind=NotificationKind.APPROVAL_REQUESTED,
-                    text=f"{requester} asks for your approval of {ticket.number}: "
-                    f"{ticket.short_description}",
-                    ticket=ticket,
-                    actor=actor,
-                )
-            return _queue_emails(outbound.approval_requested_emails(approval), send=send_email)
-        verb = "approved" if approval.state == ApprovalState.APPROVED else "rejected"
-        notify_users(
-            recipients=outbound.approval_decision_recipients(approval),
-            kind=NotificationKind.APPROVAL_DECIDED,
-            text=f"{outbound.person_name(approval.approver)} {verb} {ticket.number}: "
-            f"{ticket.short_description}",
-            ticket=ticket,
-            actor=actor,
-        )
-        _settle_approval_requests(ticket)
-        return _queue_emails(outbound.approval_decided_emails(approval), send=send_email)
-
-    if event == "task_assigned":
-        task = FulfilmentTask.objects.select_related("team", "assignee").filter(pk=task_id).first()
-        if task is None or task.state not in TASK_ACTIVE_STATES:
-            return 0
-        if task.assignee_id is not None:
-            recipients, whom = [task.assignee], "you"
-        elif task.team_id is not None:
-            recipients = list(User.objects.filter(team_memberships__team=task.team).distinct())
-            whom = str(task.team)
-        else:
-            return 0
-        notify_users(
-            recipients=recipients,
-            kind=NotificationKind.TASK_ASSIGNED,
-            text=f"{task.number} of {ticket.number} is for {whom}: {task.title}",
-            ticket=ticket,
-            actor=actor,
-        )
-        return 0
-
-    raise ValueError(f"unknown ticket event {event!r}")
+    messages = handler(_Event(ticket=ticket.as_kind(), actor=_user(actor_id), ids=ids))
+    return _queue_emails(messages, send=send_email)
 
 
 def _settle_approval_requests(ticket: Ticket) -> None:

@@ -2,17 +2,17 @@
 
 from servicedesk import signals
 from servicedesk.choices import TicketState
-from servicedesk.notifications.choices import EmailEvent
+from servicedesk.notifications.choices import TicketEvent
 from servicedesk.notifications.services import queue_ticket_event
 
 
 def on_ticket_opened(sender, *, ticket, by, **kwargs):
-    queue_ticket_event(event=EmailEvent.TICKET_OPENED, ticket=ticket, by=by)
+    queue_ticket_event(event=TicketEvent.OPENED, ticket=ticket, by=by)
 
 
 def on_ticket_assigned(sender, *, ticket, by, old_group=None, old_assignee=None, **kwargs):
     queue_ticket_event(
-        event=EmailEvent.ASSIGNED,
+        event=TicketEvent.ASSIGNED,
         ticket=ticket,
         by=by,
         old_group_id=old_group.pk if old_group else None,
@@ -22,29 +22,29 @@ def on_ticket_assigned(sender, *, ticket, by, old_group=None, old_assignee=None,
 
 def on_comment_added(sender, *, ticket, by, comment, **kwargs):
     # Work notes take their own, staff-only path; public comments never carry one.
-    event = "work_note" if comment.is_internal else "comment"
+    event = TicketEvent.WORK_NOTE if comment.is_internal else TicketEvent.COMMENT
     queue_ticket_event(event=event, ticket=ticket, by=by, comment_id=comment.pk)
 
 
 def on_state_changed(sender, *, ticket, by, old_state, new_state, **kwargs):
     if new_state == TicketState.RESOLVED:
-        queue_ticket_event(event=EmailEvent.RESOLVED, ticket=ticket, by=by)
+        queue_ticket_event(event=TicketEvent.RESOLVED, ticket=ticket, by=by)
 
 
 def on_approval_requested(sender, *, ticket, by, approval, **kwargs):
     queue_ticket_event(
-        event=EmailEvent.APPROVAL_REQUESTED, ticket=ticket, by=by, approval_id=approval.pk
+        event=TicketEvent.APPROVAL_REQUESTED, ticket=ticket, by=by, approval_id=approval.pk
     )
 
 
 def on_approval_decided(sender, *, ticket, by, approval, **kwargs):
     queue_ticket_event(
-        event=EmailEvent.APPROVAL_DECIDED, ticket=ticket, by=by, approval_id=approval.pk
+        event=TicketEvent.APPROVAL_DECIDED, ticket=ticket, by=by, approval_id=approval.pk
     )
 
 
 def on_task_assigned(sender, *, ticket, by, task, **kwargs):
-    queue_ticket_event(event="task_assigned", ticket=ticket, by=by, task_id=task.pk)
+    queue_ticket_event(event=TicketEvent.TASK_ASSIGNED, ticket=ticket, by=by, task_id=task.pk)
 
 
 RECEIVERS = (

@@ -187,6 +187,16 @@ def _addresses(message: EmailMessage, name: str) -> list[str]:
     return [address.strip().lower() for _, address in getaddresses(values) if "@" in address]
 
 
+def _readable(extract, message: EmailMessage, empty):
+    """What `extract` finds in the message; broken MIME yields `empty` rather than a message
+    the sending server would retry for days."""
+    try:
+        return extract(message)
+    except Exception:
+        logger.warning("could not read the %s of an inbound email", extract.__name__, exc_info=True)
+        return empty
+
+
 def parse_email(raw: bytes) -> ParsedEmail:
     message = BytesParser(policy=policy.default).parsebytes(raw)
     message_id = _header(message, "Message-ID")
@@ -199,8 +209,8 @@ def parse_email(raw: bytes) -> ParsedEmail:
         sender=address.strip().lower(),
         sender_name=name.strip(),
         subject=_header(message, "Subject")[:SUBJECT_MAX],
-        body=_body_text(message),
-        attachments=_attachments(message),
+        body=_readable(_body_text, message, ""),
+        attachments=_readable(_attachments, message, []),
         cc=_addresses(message, "Cc"),
         message=message,
     )

@@ -468,3 +468,17 @@ def test_a_caller_cannot_answer_a_work_note_email(receiver, worked_incident, req
 
 def _mails_to_address(address):
     return [m for m in mail.outbox if any(address in to for to in m.to)]
+
+
+def test_a_message_with_broken_mime_still_opens_a_ticket_from_its_subject(receiver, requester):
+    raw = (
+        "From: erin@example.com\r\nTo: desk@itops.localhost\r\nSubject: Broken body\r\n"
+        "Message-ID: <broken-1@example.com>\r\nMIME-Version: 1.0\r\n"
+        'Content-Type: multipart/mixed; boundary="never-closed"\r\n\r\n'
+        "--never-closed\r\nContent-Type: text/plain; charset=x-unknown-charset\r\n"
+        "Content-Transfer-Encoding: base64\r\n\r\n%%%not base64%%%\r\n"
+    )
+    with smtplib.SMTP(receiver.hostname, receiver.port, timeout=30) as client:
+        client.sendmail(requester.email, [DESK], raw)
+    ticket = Ticket.objects.get()
+    assert ticket.short_description == "Broken body"

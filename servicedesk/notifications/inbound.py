@@ -31,7 +31,7 @@ from itops.models import User
 from itops.roles import is_staff_member
 from itops.services import set_roles
 from servicedesk import services as desk
-from servicedesk.choices import TicketSource
+from servicedesk.choices import FINAL_STATES, TicketSource
 from servicedesk.models import InboundEmail, Ticket
 from servicedesk.notifications import outbound
 from servicedesk.notifications.choices import InboundOutcome
@@ -320,6 +320,14 @@ def _reply(parsed: ParsedEmail, ticket: Ticket) -> Decision:
     if internal and not is_staff_member(user):
         reason = f"{parsed.sender} answered a work note but is not service desk staff"
         return Decision(InboundOutcome.REFUSED, reason, ticket)
+    if ticket.state in FINAL_STATES and not internal and _may_comment(ticket, user):
+        # A closed ticket takes no comments: the caller's news becomes a follow-up ticket.
+        state = ticket.get_state_display().lower()
+        return _new_ticket(
+            parsed,
+            preface=f"Follow-up to {ticket.number}, which is {state}.",
+            reason=f"{ticket.number} is {state}: opened a follow-up",
+        )
     try:
         with transaction.atomic():
             comment = desk.add_comment(
@@ -335,7 +343,15 @@ def _reply(parsed: ParsedEmail, ticket: Ticket) -> Decision:
     return Decision(InboundOutcome.COMMENTED, "as a work note" if internal else "", ticket)
 
 
-def _new_ticket(parsed: ParsedEmail) -> Decision:
+def _may_comment(ticket: Ticket, user: User) -> bool:
+    return (
+        is_staff_member(user)
+        or ticket.caller_id == user.pk
+        or ticket.watchers.filter(pk=user.pk).exists()
+    )
+
+
+def _new_ticket(parsed: ParsedEmail, *, preface: str = "", reason: str = "") -> Decision:
     user = sender_user(parsed.sender)
     if user is None:
         if settings.ITOPS_INBOUND_UNKNOWN_SENDERS != "guest":
@@ -348,13 +364,13 @@ def _new_ticket(parsed: ParsedEmail) -> Decision:
         by=user,
         caller=user,
         short_description=short,
-        description=parsed.body[:MAX_TEXT_LENGTH],
+        description=(f"{preface}\n\n{parsed.body}" if preface else parsed.body)[:MAX_TEXT_LENGTH],
         source=TicketSource.EMAIL,
         watchers=_copied_users(parsed, caller=user),
     )
     refused = _store_attachments(ticket, parsed, by=user)
     _note_refused_attachments(ticket, refused)
-    return Decision(InboundOutcome.CREATED, "", ticket)
+    return Decision(InboundOutcome.CREATED, reason, ticket)
 
 
 def _decide(parsed: ParsedEmail, *, envelope_sender: str | None) -> Decision:

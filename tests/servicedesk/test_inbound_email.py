@@ -482,3 +482,36 @@ def test_a_message_with_broken_mime_still_opens_a_ticket_from_its_subject(receiv
         client.sendmail(requester.email, [DESK], raw)
     ticket = Ticket.objects.get()
     assert ticket.short_description == "Broken body"
+
+
+def test_a_reply_to_a_closed_ticket_opens_a_follow_up(receiver, worked_incident, agent, requester):
+    services.resolve_ticket(
+        ticket=worked_incident,
+        resolution_code="solved_permanently",
+        resolution_notes="ok",
+        by=agent,
+    )
+    services.close_ticket(ticket=worked_incident, by=agent)
+    reply = email(subject=f"Re: [{worked_incident.number}] Resolved", body="It is back.")
+    deliver(receiver, reply)
+
+    follow_up = Ticket.objects.exclude(pk=worked_incident.pk).get()
+    assert follow_up.caller == requester
+    assert (
+        follow_up.description
+        == f"Follow-up to {worked_incident.number}, which is closed.\n\nIt is back."
+    )
+    log = _log(reply)
+    assert (log.outcome, log.ticket) == ("created", follow_up)
+    assert log.reason == f"{worked_incident.number} is closed: opened a follow-up"
+    assert not worked_incident.comments.filter(body="It is back.").exists()
+
+
+def test_a_stranger_replying_to_a_closed_ticket_is_refused(
+    receiver, worked_incident, agent, other_requester
+):
+    services.cancel_ticket(ticket=worked_incident, by=agent, reason="dup")
+    reply = email(sender=other_requester.email, subject=f"Re: [{worked_incident.number}]")
+    deliver(receiver, reply)
+    assert _log(reply).outcome == "refused"
+    assert Ticket.objects.count() == 1

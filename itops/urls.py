@@ -12,6 +12,7 @@ api_v1 = [
     path("", include("cmdb.api.urls")),
     path("", include("servicedesk.api.urls")),
     path("", include("servicedesk.knowledge.api_urls")),
+    path("", include("servicedesk.notifications.api_urls")),
     path("", include("changes.api.urls")),
     path("", include("slas.api.urls")),
     path("", include("monitoring.api.urls")),

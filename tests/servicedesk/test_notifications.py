@@ -401,3 +401,35 @@ def test_opening_a_ticket_reads_its_notifications(agent, incident):
     assert [n.text for n in selectors.notifications_for(user=agent, unread_only=True)] == [
         "something else"
     ]
+
+
+# --- API ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_api_lists_only_my_notifications_and_marks_them_read(
+    api_for, token_api_for, agent, second_agent, incident
+):
+    mine = notify_user(recipient=agent, kind="other", text="Mine", ticket=incident)
+    notify_user(recipient=agent, kind="other", text="Also mine")
+    theirs = notify_user(recipient=second_agent, kind="other", text="Theirs")
+    client = api_for(agent)
+
+    listing = client.get("/api/v1/notifications/?unread=true").json()
+    assert [row["text"] for row in listing["results"]] == ["Also mine", "Mine"]
+    assert listing["results"][1]["ticket_number"] == incident.number
+    assert client.get("/api/v1/notifications/unread-count/").json() == {"unread": 2}
+
+    assert client.post(f"/api/v1/notifications/{mine.pk}/read/").json()["is_unread"] is False
+    assert client.post(f"/api/v1/notifications/{theirs.pk}/read/").status_code == 404
+    assert client.post("/api/v1/notifications/read-all/").json() == {"marked": 1}
+    assert selectors.unread_count(user=second_agent) == 1
+
+    reader = token_api_for(agent, "read")
+    assert reader.get("/api/v1/notifications/").status_code == 200
+    assert reader.post("/api/v1/notifications/read-all/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_the_api_needs_a_sign_in(client):
+    assert client.get("/api/v1/notifications/").status_code in (401, 403)

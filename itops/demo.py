@@ -3,9 +3,14 @@
 Seeders must be idempotent: running the command twice leaves the same data.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from django.utils.module_loading import import_string
 
 _SEEDERS: dict[str, int] = {}
+_seeding: ContextVar[bool] = ContextVar("itops_demo_seeding", default=False)
 
 DEMO_PASSWORD = "itops-demo"
 DEMO_USERS = [
@@ -28,6 +33,20 @@ DEMO_TEAMS = [
 def register_seeder(*, order: int, seeder: str) -> None:
     """Register a dotted path to `seeder(stdout)`; lower `order` runs first."""
     _SEEDERS[seeder] = order
+
+
+@contextmanager
+def seeding() -> Iterator[None]:
+    """While demo data is loaded: apps skip side effects meant for people (email)."""
+    token = _seeding.set(True)
+    try:
+        yield
+    finally:
+        _seeding.reset(token)
+
+
+def is_seeding() -> bool:
+    return _seeding.get()
 
 
 def seeders():

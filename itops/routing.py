@@ -3,7 +3,15 @@
 from importlib import import_module
 
 websocket_urlpatterns = []
-for app_name in ("itops", "cmdb", "servicedesk", "changes", "slas", "monitoring"):
+for app_name in (
+    "itops",
+    "cmdb",
+    "servicedesk",
+    "servicedesk.notifications",
+    "changes",
+    "slas",
+    "monitoring",
+):
     try:
         module = import_module(f"{app_name}.ws_urls")
     except ModuleNotFoundError as missing:

@@ -269,8 +269,23 @@ EMAIL_PORT = env_int("ITOPS_EMAIL_PORT", 25, minimum=1, maximum=65535)
 EMAIL_HOST_USER = env_str("ITOPS_EMAIL_USER", "")
 EMAIL_HOST_PASSWORD = env_str("ITOPS_EMAIL_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("ITOPS_EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("ITOPS_EMAIL_USE_SSL", False)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured(
+        "ITOPS_EMAIL_USE_TLS (STARTTLS, port 587) and ITOPS_EMAIL_USE_SSL (port 465) exclude "
+        "each other; set one"
+    )
+# A silent SMTP server must not hold a worker forever: give up, the task retries later.
+EMAIL_TIMEOUT = env_int("ITOPS_EMAIL_TIMEOUT", 30, minimum=1, maximum=600)
 EMAIL_FILE_PATH = VAR_DIR / "mail"
-DEFAULT_FROM_EMAIL = env_str("ITOPS_FROM_EMAIL", "itops <desk@itops.localhost>")
+# The service desk's address: receives tickets by email (servicedesk.notifications.inbound)
+# and is the Reply-To (and by default the From) of what the desk sends.
+ITOPS_DESK_EMAIL = env_str("ITOPS_DESK_EMAIL", "desk@itops.localhost").lower()
+if "@" not in ITOPS_DESK_EMAIL:
+    raise ImproperlyConfigured(
+        f"ITOPS_DESK_EMAIL must be an email address, got {ITOPS_DESK_EMAIL!r}"
+    )
+DEFAULT_FROM_EMAIL = env_str("ITOPS_FROM_EMAIL", f"itops <{ITOPS_DESK_EMAIL}>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Logging ----------------------------------------------------------------------------------
@@ -337,6 +352,21 @@ ITOPS_PROBLEM_CANDIDATE_MIN_INCIDENTS = env_int(
     "ITOPS_PROBLEM_CANDIDATE_MIN_INCIDENTS", 3, minimum=2, maximum=1000
 )
 ITOPS_PROBLEM_CANDIDATE_DAYS = env_int("ITOPS_PROBLEM_CANDIDATE_DAYS", 7, minimum=1, maximum=365)
+# Notifications and email (servicedesk.notifications); links in emails start with
+# ITOPS_BASE_URL.
+ITOPS_BASE_URL = (env_url("ITOPS_BASE_URL", {"http", "https"}) or SITE_URL).rstrip("/")
+# The SMTP receiver (manage.py run_smtp_receiver; run_platform starts it when a port is set).
+ITOPS_INBOUND_SMTP_HOST = env_str("ITOPS_INBOUND_SMTP_HOST", "127.0.0.1")
+ITOPS_INBOUND_SMTP_PORT = env_int("ITOPS_INBOUND_SMTP_PORT", 0, minimum=0, maximum=65535)
+ITOPS_INBOUND_EMAIL_MAX_BYTES = env_int(
+    "ITOPS_INBOUND_EMAIL_MAX_BYTES", 10 * 1024 * 1024, minimum=1024, maximum=1024**3
+)
+# Mail from an address no user has: refused (logged, no bounce) or opened for a guest caller.
+ITOPS_INBOUND_UNKNOWN_SENDERS = env_choice(
+    "ITOPS_INBOUND_UNKNOWN_SENDERS", "refuse", {"refuse", "guest"}
+)
+# More messages than this from one sender within an hour are dropped (mail loops, floods).
+ITOPS_INBOUND_EMAIL_RATE_LIMIT = env_int("ITOPS_INBOUND_EMAIL_RATE_LIMIT", 20, minimum=1)
 CELERY_BEAT_SCHEDULE["servicedesk-auto-close-resolved"] = {
     "task": "servicedesk.tasks.auto_close_resolved_tickets_task",
     "schedule": 15 * 60.0,

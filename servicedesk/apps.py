@@ -9,7 +9,7 @@ class ServicedeskConfig(AppConfig):
 
     def ready(self):
         from itops import audit, demo
-        from servicedesk import knowledge, models, portal, process, timeline
+        from servicedesk import knowledge, models, notifications, portal, process, timeline
         from servicedesk.file_types import ATTACHMENT_FILE_TYPES
 
         unknown = sorted(set(settings.ITOPS_ATTACHMENT_TYPES) - ATTACHMENT_FILE_TYPES.keys())
@@ -35,3 +35,4 @@ class ServicedeskConfig(AppConfig):
         knowledge.setup()
         process.setup()
         portal.setup()
+        notifications.setup()

@@ -15,6 +15,7 @@ from servicedesk.models.knowledge import (
     ArticleVote,
 )
 from servicedesk.models.links import TicketLink
+from servicedesk.models.notifications import EmailOptOut, InboundEmail, Notification
 from servicedesk.models.routing import AssignmentRule
 from servicedesk.models.satisfaction import SatisfactionRating
 from servicedesk.models.tickets import (
@@ -38,8 +39,11 @@ __all__ = [
     "CatalogTaskTemplate",
     "Category",
     "Comment",
+    "EmailOptOut",
     "FulfilmentTask",
+    "InboundEmail",
     "Incident",
+    "Notification",
     "PriorityMatrixCell",
     "Problem",
     "RequestApproval",

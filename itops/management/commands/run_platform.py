@@ -44,7 +44,7 @@ class Command(BaseCommand):
         host = env_str("ITOPS_HOST", "127.0.0.1")
         web_workers = env_int("ITOPS_WEB_WORKERS", 1, minimum=1)
         concurrency = env_int("ITOPS_WORKER_CONCURRENCY", 2, minimum=1)
-        return {
+        commands = {
             "web": [python, "-m", "uvicorn", "itops.asgi:application", "--host", host,
                     "--port", str(settings.PORT), "--workers", str(web_workers),
                     "--lifespan", "off", "--proxy-headers", "--no-access-log",
@@ -56,6 +56,10 @@ class Command(BaseCommand):
             "beat": [python, "-m", "celery", "-A", "itops", "beat", "--loglevel", "INFO",
                      "--pidfile=", "-s", str(settings.VAR_DIR / "celerybeat-schedule")],
         }  # fmt: skip
+        if settings.ITOPS_INBOUND_SMTP_PORT:
+            # Mail to the desk address opens tickets (servicedesk.notifications.inbound).
+            commands["smtp"] = [python, str(settings.BASE_DIR / "manage.py"), "run_smtp_receiver"]
+        return commands
 
     def _run_processes(self):
         processes: dict[str, subprocess.Popen] = {}
@@ -82,7 +86,7 @@ class Command(BaseCommand):
                     stopping = True
                     break
             time.sleep(0.5)
-        self.stdout.write("Stopping web, worker and beat…")
+        self.stdout.write(f"Stopping {', '.join(processes)}…")
         for process in processes.values():
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)
@@ -108,6 +112,14 @@ class Command(BaseCommand):
             f"  demo logins (password {DEMO_PASSWORD}):",
             *[f"    {u:<10} {role}" for u, _f, _l, role, _t in DEMO_USERS],
             f"  API docs: {url}/api/docs/   health: {url}/readyz",
+            *(
+                [
+                    f"  mail to {settings.ITOPS_DESK_EMAIL} over SMTP on "
+                    f"{settings.ITOPS_INBOUND_SMTP_HOST}:{settings.ITOPS_INBOUND_SMTP_PORT}"
+                ]
+                if settings.ITOPS_INBOUND_SMTP_PORT
+                else []
+            ),
             "",
         ]
         self.stdout.write("\n".join(lines))

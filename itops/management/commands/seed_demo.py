@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from itops.demo import DEMO_PASSWORD, DEMO_USERS, seeders
+from itops.demo import DEMO_PASSWORD, DEMO_USERS, seeders, seeding
 from itops.models import PlatformState
 
 SEEDED_KEY = "demo_seeded"
@@ -22,10 +22,11 @@ class Command(BaseCommand):
             self.stdout.write("Demo data already seeded; skipping.")
             return
         steps = list(seeders())
-        for number, (path, seeder) in enumerate(steps, start=1):
-            self.stdout.write(f"[{number}/{len(steps)}] {path.rsplit('.', 1)[-1]}")
-            with transaction.atomic():
-                seeder(stdout=self.stdout)
+        with seeding():
+            for number, (path, seeder) in enumerate(steps, start=1):
+                self.stdout.write(f"[{number}/{len(steps)}] {path.rsplit('.', 1)[-1]}")
+                with transaction.atomic():
+                    seeder(stdout=self.stdout)
         PlatformState.objects.update_or_create(key=SEEDED_KEY, defaults={"value": {"ok": True}})
         self.stdout.write(
             self.style.SUCCESS(f"Demo data ready. Logins (password for all: {DEMO_PASSWORD}):")

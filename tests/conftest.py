@@ -92,13 +92,14 @@ def anyio_backend():
 
 
 @pytest.fixture(autouse=True)
-def _own_event_loop_for_async_tests(request):
-    """Give async tests a thread with no running loop of its own.
+def _no_foreign_running_loop(request):
+    """Give every test that does not drive the browser a thread with no running event loop.
 
     Playwright's sync API, once the session's browser is up, leaves its event loop registered
-    as the running loop of the main thread; anyio then refuses to start a loop for the test.
+    as the running loop of the main thread; anyio then refuses to start a loop for an async
+    test, and asgiref's async_to_sync (the channel layer, Channels consumers) refuses to run.
     """
-    if request.node.get_closest_marker("anyio") is None:
+    if "browser" in request.fixturenames:
         yield
         return
     foreign_loop = asyncio.events._get_running_loop()

@@ -10,6 +10,7 @@ class ServicedeskConfig(AppConfig):
     def ready(self):
         from itops import audit, demo
         from servicedesk import knowledge, models, process, timeline
+        from servicedesk.desk import live
         from servicedesk.file_types import ATTACHMENT_FILE_TYPES
 
         unknown = sorted(set(settings.ITOPS_ATTACHMENT_TYPES) - ATTACHMENT_FILE_TYPES.keys())
@@ -34,3 +35,4 @@ class ServicedeskConfig(AppConfig):
         demo.register_seeder(order=30, seeder="servicedesk.demo.seed_service_desk")
         knowledge.setup()
         process.setup()
+        live.connect()

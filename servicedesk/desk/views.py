@@ -70,7 +70,11 @@ def queue(request):
             user=user, queue=queue_key, filters=filters, team_ids=team_ids
         )
         page = queues.keyset_page(
-            tickets, sort=sort, after=params.get("after", ""), before=params.get("before", "")
+            tickets,
+            sort=sort,
+            after=params.get("after", ""),
+            before=params.get("before", ""),
+            size=queues.PAGE_SIZE,
         )
         total, exact = queues.capped_count(tickets)
     except ValidationError as invalid:
@@ -159,7 +163,7 @@ def bulk(request):
     data = form.cleaned_data
     found = {
         ticket.pk: ticket
-        for ticket in selectors.visible_tickets(request.user).filter(pk__in=data["tickets"])
+        for ticket in selectors.ticket_list(user=request.user).filter(pk__in=data["tickets"])
     }
     missing = [pk for pk in data["tickets"] if pk not in found]
     tickets = [found[pk] for pk in data["tickets"] if pk in found]
@@ -270,7 +274,7 @@ def _detail_context(request, ticket: Ticket, **bound) -> dict:
         "transitions": _transitions(ticket, user),
         "allowed_states": sorted(allowed_moves(ticket.kind, ticket.state)),
         "watchers": ticket.watchers.order_by("first_name", "username"),
-        "children": selectors.visible_tickets(user)
+        "children": selectors.ticket_list(user=user)
         .filter(parent_id=ticket.pk)
         .select_related("assignee")
         .order_by("-opened_at"),
@@ -757,7 +761,7 @@ def problem_candidates(request):
     if request.method == "POST":
         ids = [int(value) for value in request.POST.getlist("incidents") if value.isdigit()]
         incidents = list(
-            selectors.visible_tickets(request.user).filter(pk__in=ids, kind=TicketKind.INCIDENT)
+            selectors.ticket_list(user=request.user, kind=TicketKind.INCIDENT).filter(pk__in=ids)
         )
         try:
             problem = services.create_problem_from_incidents(
@@ -836,16 +840,12 @@ def search(request):
     text = request.GET.get("q", "").strip()[:200]
     context = {"query": text, "tickets": [], "cis": [], "articles": []}
     if text:
-        exact = selectors.visible_tickets(request.user).filter(number__iexact=text).first()
+        exact = selectors.ticket_list(user=request.user).filter(number__iexact=text).first()
         if exact is not None and not _is_htmx(request):
             return redirect("servicedesk:desk-ticket", number=exact.number)
+        # The visibility scope and the full-text search (ranked on PostgreSQL) in one selector.
         context["tickets"] = list(
-            selectors.search_tickets(
-                selectors.visible_tickets(request.user).select_related(
-                    "caller", "assignee", "assignment_group"
-                ),
-                text,
-            )[:SEARCH_LIMIT]
+            selectors.ticket_list(user=request.user, filters={"q": text})[:SEARCH_LIMIT]
         )
         context["cis"] = list(
             cmdb_selectors.ci_list(user=request.user, filters={"search": text}).select_related(

@@ -276,6 +276,10 @@ class BulkForm(StyledFormMixin, forms.Form):
             (value, value) for value in (self.data.getlist("tickets") if self.data else [])
         ]
         self.fields["tickets"].error_messages["required"] = "Select at least one ticket."
+        for name in ("assignment_group", "assignee", "state", "on_hold_reason", "resolution_code"):
+            self.fields[name].widget.attrs["aria-label"] = "Bulk " + name.replace("_", " ")
+        self.fields["assignment_group"].empty_label = "Group…"
+        self.fields["assignee"].empty_label = "Assignee (optional)…"
 
     def clean(self):
         data = super().clean()

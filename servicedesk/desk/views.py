@@ -99,7 +99,7 @@ def queue(request):
         "error": error,
         "base_query": base.urlencode(),
         "current_query": queues_query(base),
-        "bulk_form": f.BulkForm(),
+        "bulk_form": f.BulkForm(auto_id="bulk_%s"),
         "sort_columns": _sort_columns(sort),
         "save_form": f.SavedFilterForm(initial={"query": queues_query(base)}),
     }

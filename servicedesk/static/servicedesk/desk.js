@@ -34,5 +34,14 @@
       if (modal && window.bootstrap) window.bootstrap.Modal.getOrCreateInstance(modal).show();
     }
   });
+  // The live connection's state, for people (a title) and browser tests (data-live).
+  document.addEventListener("htmx:wsOpen", (event) => {
+    event.detail.elt.dataset.live = "open";
+    event.detail.elt.title = "Live updates on";
+  });
+  document.addEventListener("htmx:wsClose", (event) => {
+    event.detail.elt.dataset.live = "closed";
+    event.detail.elt.title = "Live updates reconnecting…";
+  });
   document.body.addEventListener("htmx:afterSwap", (event) => bulkSetup(event.target.parentElement || document));
 })();

@@ -20,6 +20,7 @@ from itops.permissions import IsStaffMember, TokenScopePermission
 from itops.roles import has_role, is_staff_member
 from servicedesk import selectors, services
 from servicedesk.api import serializers as s
+from servicedesk.api.pagination import TicketPagination
 from servicedesk.choices import TicketKind, TicketSource
 from servicedesk.filtersets import TicketFilterSet
 from servicedesk.models import Attachment, Ticket, TicketLink
@@ -64,6 +65,7 @@ class TicketReadMixin:
     filter_backends = [TicketFilterDocumentation, OrderingFilter]
     filterset_class = TicketFilterSet
     ordering_fields = ORDERING_FIELDS
+    pagination_class = TicketPagination
     lookup_value_regex = r"[A-Za-z0-9]+"
 
     def get_queryset(self):

@@ -58,17 +58,36 @@ def _group_send(message: dict) -> None:
     async_to_sync(layer.group_send)(DESK_GROUP, message)
 
 
-def publish(message: dict) -> None:
-    """Send to the desk group from sync code, also when this thread runs an event loop of
-    its own (async_to_sync refuses to run there, so a short-lived thread sends)."""
+def _in_event_loop() -> bool:
     try:
         asyncio.get_running_loop()
     except RuntimeError:
+        return False
+    return True
+
+
+def publish(message: dict) -> None:
+    """Send to the desk group from sync code, also when this thread runs an event loop of
+    its own (async_to_sync refuses to run there, so a short-lived thread sends).
+
+    Live pushes are a convenience: when the channel layer is down the change is committed
+    anyway, so a failure is one warning line, not an error for the caller."""
+    try:
+        if not _in_event_loop():
+            _group_send(message)
+            return
+        sender = threading.Thread(target=_safe_group_send, args=(message,), daemon=True)
+        sender.start()
+        sender.join(SEND_TIMEOUT_SECONDS)
+    except Exception as error:
+        logger.warning("live push of %s not sent: %s", message.get("number"), error)
+
+
+def _safe_group_send(message: dict) -> None:
+    try:
         _group_send(message)
-        return
-    sender = threading.Thread(target=_group_send, args=(message,), daemon=True)
-    sender.start()
-    sender.join(SEND_TIMEOUT_SECONDS)
+    except Exception as error:
+        logger.warning("live push of %s not sent: %s", message.get("number"), error)
 
 
 def _receiver(action: str):

@@ -47,3 +47,57 @@ def test_a_list_page_costs_the_same_queries_for_two_tickets_or_twenty(agent, api
     for _ in range(18):
         make_incident(caller=agent, by=agent)
     assert queries_for_list() == few
+
+
+def test_list_rows_are_exactly_what_the_ticket_serializer_gives(agent, requester):
+    import json
+
+    from rest_framework.renderers import JSONRenderer
+
+    from servicedesk import selectors, services
+    from servicedesk.api.rows import ticket_rows
+    from servicedesk.api.serializers import TicketSerializer
+    from tests.factories import make_team
+    from tests.factories.servicedesk import (
+        make_affected_ci,
+        make_catalog_item,
+        make_category,
+        make_problem,
+        make_request,
+    )
+
+    team = make_team("Desk", members=[agent])
+    top = make_category("Hardware")
+    sub = make_category("Laptop", parent=top)
+    problem = make_problem(by=agent)
+    parent = make_incident(caller=requester)
+    make_incident(
+        caller=requester,
+        by=agent,
+        impact=1,
+        urgency=2,
+        category=top,
+        subcategory=sub,
+        configuration_item=make_affected_ci("web-01"),
+        business_service=make_affected_ci("Shop", is_service=True),
+        assignment_group=team,
+        assignee=agent,
+        is_major_incident=True,
+        parent=parent,
+        problem=problem,
+        description="Down since *9:00*",
+    )
+    done = make_incident(caller=requester)
+    services.resolve_ticket(
+        ticket=done, resolution_code="duplicate", resolution_notes="Same as above", by=agent
+    )
+    make_request(
+        caller=requester, catalog_item=make_catalog_item(name="Mouse"), answers={"hand": "left"}
+    )
+    tickets = list(selectors.ticket_list(user=agent))
+    assert len(tickets) == 5
+
+    def as_json(data):
+        return json.loads(JSONRenderer().render(data))
+
+    assert as_json(ticket_rows(tickets)) == as_json(TicketSerializer(tickets, many=True).data)

@@ -188,6 +188,7 @@ async def drive(
     limits = httpx.Limits(max_connections=400, max_keepalive_connections=400)
     latencies: list[float] = []
     errors = 0
+    failures: dict[str, int] = {}
     async with httpx.AsyncClient(
         base_url=base_url, headers=headers, limits=limits, timeout=30
     ) as client:
@@ -199,8 +200,12 @@ async def drive(
                 response = await client.request(method, path, json=body)
                 if response.status_code >= 400:
                     errors += 1
-            except httpx.HTTPError:
+                    failures[str(response.status_code)] = (
+                        failures.get(str(response.status_code), 0) + 1
+                    )
+            except httpx.HTTPError as error:
                 errors += 1
+                failures[type(error).__name__] = failures.get(type(error).__name__, 0) + 1
             latencies.append(time.perf_counter() - scheduled)
 
         total = int(rate * seconds)
@@ -214,6 +219,8 @@ async def drive(
             tasks.append(asyncio.create_task(one(index, scheduled)))
         await asyncio.gather(*tasks)
         elapsed = time.perf_counter() - started
+    if failures:
+        print(f"    failures: {failures}", file=sys.stderr)
     return latencies, errors, total / elapsed
 
 
@@ -246,9 +253,14 @@ def scenarios(fixtures: dict) -> dict:
 
 
 def start_server(database_url: str, port: int, workers: int) -> subprocess.Popen:
-    # Django under ASGI runs each request in a thread of its own, so persistent connections
-    # (ITOPS_DB_CONN_MAX_AGE) would not be reused: the server runs as configured.
-    env = dict(os.environ, DATABASE_URL=database_url, PORT=str(port))
+    # Persistent connections, as production should run: the ticket API then works on its
+    # long-lived threads (ITOPS_API_THREADS), each keeping its PostgreSQL connection.
+    env = dict(
+        os.environ,
+        DATABASE_URL=database_url,
+        PORT=str(port),
+        ITOPS_DB_CONN_MAX_AGE=os.environ.get("ITOPS_DB_CONN_MAX_AGE", "600"),
+    )
     server = subprocess.Popen(
         [
             sys.executable,

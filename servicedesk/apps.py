@@ -33,6 +33,7 @@ class ServicedeskConfig(AppConfig):
         audit.track(models.CatalogItem, exclude=["updated_at"])
         timeline.register_core_sources()
         demo.register_seeder(order=30, seeder="servicedesk.demo.seed_service_desk")
+        demo.register_seeder(order=36, seeder="servicedesk.desk.demo.seed_desk")
         knowledge.setup()
         process.setup()
         live.connect()

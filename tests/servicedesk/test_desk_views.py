@@ -7,6 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from itops.choices import Role
+from itops.models import User
 from servicedesk import services
 from servicedesk.choices import TicketState
 from servicedesk.models import SavedFilter, Ticket
@@ -577,3 +578,15 @@ def test_search_finds_tickets_cis_and_articles_and_jumps_to_an_exact_number(desk
     assert ticket.number in text and "payroll-app" in text
     jump = desk.get(f"/desk/search/?q={ticket.number.lower()}")
     assert jump.status_code == 302 and jump["Location"] == f"/desk/tickets/{ticket.number}/"
+
+
+def test_the_demo_seeder_adds_shared_saved_filters_once(client):
+    from itops.demo import seed_people
+    from servicedesk.desk.demo import DEMO_FILTERS, seed_desk
+
+    seed_people()
+    seed_desk()
+    seed_desk()
+    assert SavedFilter.objects.filter(is_shared=True).count() == len(DEMO_FILTERS)
+    client.force_login(User.objects.get(username="agent"))
+    assert "Open P1 and P2 incidents" in page_text(client.get("/desk/"))

@@ -91,6 +91,12 @@ class TicketFieldsForm(StyledFormMixin, forms.Form):
         "business_service",
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field, forms.ModelChoiceField):
+                field.empty_label = "—"
+
 
 class NewIncidentForm(TicketFieldsForm):
     source = forms.ChoiceField(
@@ -226,7 +232,7 @@ class TicketNumberForm(StyledFormMixin, forms.Form):
 
 
 class WatcherForm(StyledFormMixin, forms.Form):
-    user = PersonChoiceField(queryset=active_users())
+    user = PersonChoiceField(queryset=active_users(), empty_label="Pick a person…")
 
 
 class ProblemAnalysisForm(StyledFormMixin, forms.Form):

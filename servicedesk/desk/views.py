@@ -86,7 +86,14 @@ def queue(request):
     base = params.copy()
     for name in ("after", "before"):
         base.pop(name, None)
+    saved_id = params.get("saved", "")
+    saved = (
+        queues.saved_filters_for(user).filter(pk=int(saved_id)).first()
+        if saved_id.isdigit()
+        else None
+    )
     context = {
+        "saved": saved,
         "queue": queues.QUEUE_BY_KEY[queue_key],
         "queue_key": queue_key,
         "page": page,

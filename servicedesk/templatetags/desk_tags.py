@@ -52,3 +52,9 @@ def state_label(value) -> str:
         return TicketState(value).label
     except ValueError:
         return value
+
+
+@register.filter
+def field_label(name) -> str:
+    """A model field name as people read it: "resolution_code" -> "resolution code"."""
+    return str(name).replace("_", " ")

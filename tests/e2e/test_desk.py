@@ -193,7 +193,7 @@ def test_bulk_assign_and_a_saved_filter(demo_desk, sign_in, page, live_server_ur
         page.get_by_role("alert").filter(has_text="Saved filter 'My P1 incidents'")
     ).to_be_visible()
     assert (
-        SavedFilter.objects.get(owner=people["agent"]).query
+        SavedFilter.objects.get(owner=people["agent"], name="My P1 incidents").query
         == "kind=incident&priority=1&queue=mine&sort=-updated"
     )
 

@@ -7,9 +7,11 @@ year), starts uvicorn on it (like `run_platform`), then drives `/api/v1/incident
 API token at a fixed rate for each scenario. The load is open loop: requests leave on schedule
 whatever the server does, and latency is counted from the scheduled send time, so a server
 that falls behind cannot hide its queue. DESIGN target: p99 <= 100 ms at 200 requests/s.
+Before the load it times, in process, what the agent console's queue page asks the database
+(a keyset page and its capped count, first and 21st page, and the sidebar's counts).
 
     .venv/bin/python bench/servicedesk_api.py [--tickets 100000] [--rate 200] [--seconds 15]
-                                              [--workers 2] [--keep-db] [--reuse-db]
+                                              [--workers 2] [--keep-db] [--reuse-db] [--desk-only]
 """
 
 import argparse
@@ -177,6 +179,45 @@ def seed(count: int) -> dict:
     return {"token": secret, "caller": callers[0].pk, "team": teams[1].pk}
 
 
+# --- the agent console's queues, in process -----------------------------------------------------
+
+
+def measure_desk_queues(rounds: int) -> dict[str, list[float]]:
+    """What the /desk/ queue page asks the database: a keyset page, its capped count and the
+    sidebar's counts, at the start of a queue and 20 pages (1,000 rows) deep."""
+    from itops.models import User
+    from servicedesk.desk import queues
+
+    agent = User.objects.get(username="bench-agent")
+    team_ids = queues.team_ids_of(agent)
+    cases = [
+        ("open, newest update", "open", {}, "-updated"),
+        ("open, by priority", "open", {}, "priority"),
+        ("everything, by number", "all", {}, "number"),
+        ("unassigned incidents", "unassigned", {"kind": ["incident"]}, "-opened"),
+        ("everything, search", "all", {"q": "kerberos timeout"}, "-updated"),
+    ]
+    timings: dict[str, list[float]] = {}
+    for label, queue, filters, sort in cases:
+        tickets = queues.queue_tickets(user=agent, queue=queue, filters=filters, team_ids=team_ids)
+        cursor = ""
+        for _ in range(20):  # walk to page 21 once, to time a deep page
+            cursor = queues.keyset_page(tickets, sort=sort, after=cursor).next_cursor or cursor
+        for name, after in ((f"{label}: first page", ""), (f"{label}: page 21", cursor)):
+            samples = timings.setdefault(name, [])
+            for _ in range(rounds):
+                started = time.perf_counter()
+                queues.keyset_page(tickets, sort=sort, after=after)
+                queues.capped_count(tickets)
+                samples.append(time.perf_counter() - started)
+    samples = timings.setdefault("sidebar counts (6 queues)", [])
+    for _ in range(rounds):
+        started = time.perf_counter()
+        queues.queue_counts(user=agent, team_ids=team_ids)
+        samples.append(time.perf_counter() - started)
+    return timings
+
+
 # --- load ---------------------------------------------------------------------------------------
 
 
@@ -311,6 +352,10 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8799)
     parser.add_argument("--keep-db", action="store_true", help="keep the seeded database")
     parser.add_argument("--reuse-db", action="store_true", help="use a kept database as is")
+    parser.add_argument("--desk-rounds", type=int, default=20, help="desk queue timings")
+    parser.add_argument(
+        "--desk-only", action="store_true", help="time the desk queues, skip the HTTP load"
+    )
     options = parser.parse_args()
 
     if connection.vendor != "postgresql":
@@ -337,7 +382,13 @@ def main() -> None:
         if options.keep_db:
             token_file.parent.mkdir(parents=True, exist_ok=True)
             token_file.write_text(f"{fixtures['token']} {fixtures['caller']} {fixtures['team']}")
+    desk_timings = measure_desk_queues(options.desk_rounds)
     connection.close()
+    if options.desk_only:
+        _print_desk(options, seeded, desk_timings)
+        if not options.keep_db and not options.reuse_db:
+            connection.creation.destroy_test_db(original_name, verbosity=0)
+        return
 
     server = start_server(database_url(bench_name), options.port, options.workers)
     results = {}
@@ -362,6 +413,7 @@ def main() -> None:
         if not options.keep_db and not options.reuse_db:
             connection.creation.destroy_test_db(original_name, verbosity=0)
 
+    _print_desk(options, seeded, desk_timings)
     print(
         f"servicedesk API on PostgreSQL: {options.tickets} tickets ({seeded}), uvicorn with "
         f"{options.workers} workers, {options.rate} requests/s for {options.seconds:g} s each"
@@ -375,6 +427,15 @@ def main() -> None:
             f"  p99 {p99:7.1f} ms  errors {errors:4d}  sent {achieved:5.0f}/s  {verdict}"
         )
     print(f"  target: p99 <= {TARGET_P99_MS} ms at 200 requests/s (DESIGN.md)")
+
+
+def _print_desk(options, seeded: str, timings: dict[str, list[float]]) -> None:
+    print(f"desk queues in process: {options.tickets} tickets ({seeded}), page of 50 + count")
+    for name, samples in timings.items():
+        ms = [value * 1000 for value in samples]
+        print(
+            f"  {name:<40} p50 {statistics.median(ms):6.1f} ms  p95 {percentile(ms, 0.95):6.1f} ms"
+        )
 
 
 if __name__ == "__main__":

@@ -105,7 +105,6 @@ def queue(request):
         "filters": filters,
         "error": error,
         "base_query": base.urlencode(),
-        "current_query": queues_query(base),
         "bulk_form": f.BulkForm(auto_id="bulk_%s"),
         "sort_columns": _sort_columns(sort),
         "save_form": f.SavedFilterForm(initial={"query": queues_query(base)}),
@@ -347,12 +346,14 @@ def _refused(request, ticket, error: Exception, *, form=None, name: str = "", mo
 
 
 def _invalid(request, ticket, form, name: str, modal: str = ""):
-    errors = [
-        f"{form.fields[field].label or field.replace('_', ' ').capitalize() if field in form.fields else ''}: {' '.join(messages_)}".lstrip(
-            ": "
-        )
-        for field, messages_ in form.errors.items()
-    ]
+    """Re-render the ticket page with a form's errors, each named by its field's label."""
+    errors = []
+    for field, messages_ in form.errors.items():
+        text = " ".join(messages_)
+        if field in form.fields:
+            label = form.fields[field].label or field.replace("_", " ").capitalize()
+            text = f"{label}: {text}"
+        errors.append(text)
     return _render_detail(
         request, ticket, status=400, action_errors=errors, open_modal=modal, **{name: form}
     )

@@ -17,6 +17,7 @@ from servicedesk.models import Comment, Ticket, TicketLink, TicketQuerySet
 
 # Something that looks like (part of) a ticket number: INC0001001, 0001001, 1001.
 _NUMBER_FRAGMENT = re.compile(r"^[A-Za-z]{0,3}\d{3,}$")
+_FULL_NUMBER = re.compile(r"^[A-Za-z]{3}\d{7}$")
 
 # Joined in the list query; the other relations are fetched by id in one small query each,
 # because planning a dozen outer joins costs PostgreSQL far more than running them.
@@ -60,7 +61,13 @@ def search_tickets(tickets: models.QuerySet, text: str) -> models.QuerySet:
     text = (text or "").strip()
     if not text:
         return tickets
-    by_number = Q(number__icontains=text) if _NUMBER_FRAGMENT.match(text) else Q(pk__in=[])
+    if _FULL_NUMBER.match(text):
+        # A whole number is one unique-index lookup; a fragment has to scan the numbers.
+        by_number = Q(number=text.upper())
+    elif _NUMBER_FRAGMENT.match(text):
+        by_number = Q(number__icontains=text)
+    else:
+        by_number = Q(pk__in=[])
     if connection.vendor == "postgresql":
         query = SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
         return (

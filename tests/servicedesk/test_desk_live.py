@@ -109,3 +109,23 @@ def test_changes_to_tickets_the_visibility_selector_hides_are_not_pushed(
     html = socket.recv(timeout=TIMEOUT)
     assert shown.number in html and hidden.number not in html
     assert "1 new/updated ticket" in html
+
+
+def test_a_channel_layer_outage_pauses_live_pushes_and_never_fails_the_change(
+    people, monkeypatch, caplog
+):
+    from servicedesk.desk import live
+
+    attempts = []
+
+    def unreachable(message):
+        attempts.append(message["number"])
+        raise ConnectionError("Redis is down")
+
+    monkeypatch.setattr(live, "_group_send", unreachable)
+    monkeypatch.setattr(live.outage, "until", 0.0)
+    first = make_incident(caller=people["erin"], by=people["bea"])
+    second = make_incident(caller=people["erin"], by=people["bea"])
+    assert first.pk and second.pk  # both changes committed
+    assert attempts == [first.number]  # the second waited out the pause
+    assert "pausing live pushes" in caplog.text

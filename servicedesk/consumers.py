@@ -2,9 +2,12 @@
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.core.exceptions import ValidationError
+from django.http import QueryDict
 from django.template.loader import render_to_string
 
 from itops.roles import is_staff_member
+from servicedesk.desk import queues
 from servicedesk.desk.live import DESK_GROUP
 from servicedesk.selectors import ticket_list
 
@@ -19,9 +22,21 @@ def _may_see(user, ticket_id: int) -> bool:
     return ticket_list(user=user).filter(pk=ticket_id).exists()
 
 
+def _in_queue(user, ticket_id: int, queue: str, filters: dict) -> bool:
+    """Whether the ticket is (now) in the queue the page shows, as the page would filter it."""
+    try:
+        tickets = queues.queue_tickets(
+            user=user, queue=queue, filters=filters, team_ids=queues.team_ids_of(user)
+        )
+    except ValidationError:
+        return _may_see(user, ticket_id)
+    return tickets.filter(pk=ticket_id).exists()
+
+
 class DeskConsumer(AsyncWebsocketConsumer):
-    """/ws/desk/?view=queue: counts tickets created or changed by others since the page
-    loaded; /ws/desk/?ticket=INC0001001: tells the ticket page someone else changed it.
+    """/ws/desk/?view=queue&queue=...&<filters>: counts the tickets of that queue (as the page
+    filters it) that others created or changed since the page loaded;
+    /ws/desk/?ticket=INC0001001: tells the ticket page someone else changed it.
     Sends HTML fragments that htmx-ext-ws swaps in by id (out of band)."""
 
     async def connect(self):
@@ -29,12 +44,11 @@ class DeskConsumer(AsyncWebsocketConsumer):
         if not await database_sync_to_async(_may_use_desk)(self.user):
             await self.close(code=FORBIDDEN)
             return
-        params = dict(
-            part.split("=", 1)
-            for part in self.scope.get("query_string", b"").decode().split("&")
-            if "=" in part
-        )
+        params = QueryDict(self.scope.get("query_string", b"").decode())
         self.ticket_number = params.get("ticket", "").upper()
+        queue = params.get("queue") or queues.DEFAULT_QUEUE
+        self.queue = queue if queue in queues.QUEUE_BY_KEY else "all"
+        self.filters = queues.filter_values(params)
         self.changed: dict[str, dict] = {}
         await self.channel_layer.group_add(DESK_GROUP, self.channel_name)
         await self.accept()
@@ -50,11 +64,16 @@ class DeskConsumer(AsyncWebsocketConsumer):
             return
         if self.ticket_number and event["number"] != self.ticket_number:
             return
-        if not await database_sync_to_async(_may_see)(self.user, event["ticket_id"]):
-            return
         if self.ticket_number:
+            if not await database_sync_to_async(_may_see)(self.user, event["ticket_id"]):
+                return
             html = render_to_string("servicedesk/desk/inc/live_ticket.html", {"event": event})
         else:
+            in_queue = await database_sync_to_async(_in_queue)(
+                self.user, event["ticket_id"], self.queue, self.filters
+            )
+            if not in_queue:
+                return
             self.changed[event["number"]] = event
             html = render_to_string(
                 "servicedesk/desk/inc/live_queue.html",

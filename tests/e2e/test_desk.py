@@ -216,7 +216,9 @@ def test_the_queue_tells_of_new_tickets_and_the_other_desk_pages_render(
     services.open_incident(
         by=people["enduser"], caller=people["enduser"], short_description="Laptop will not boot"
     )
-    expect(page.get_by_test_id("live-banner")).to_contain_text("1 new/updated ticket — refresh")
+    expect(page.get_by_test_id("live-banner")).to_contain_text(
+        "1 new/updated ticket in this queue — refresh"
+    )
     screenshot("desk-queue-live")
     page.get_by_test_id("live-banner").click()
     expect(page.get_by_test_id("queue-table")).to_contain_text("Laptop will not boot")

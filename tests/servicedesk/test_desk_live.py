@@ -37,7 +37,7 @@ def desk_socket(live_server_url):
     """`desk_socket(user, "view=queue")`: a WebSocket to /ws/desk/ signed in as `user`."""
     with ExitStack() as sockets:
 
-        def open_socket(user, query: str = "view=queue"):
+        def open_socket(user, query: str = "view=queue&queue=open"):
             client = Client()
             client.force_login(user)
             cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
@@ -58,14 +58,14 @@ def test_the_queue_page_hears_of_tickets_others_open_and_counts_each_once(people
     first = make_incident(caller=people["erin"], by=people["bea"], short_description="Printer")
     html = socket.recv(timeout=TIMEOUT)
     assert 'id="desk-live"' in html
-    assert "1 new/updated ticket — refresh" in html
+    assert "1 new/updated ticket in this queue — refresh" in html
     assert f"{first.number} opened by Bea" in html
 
     services.add_comment(ticket=first, author=people["bea"], body="Looking at it")
-    assert "1 new/updated ticket — refresh" in socket.recv(timeout=TIMEOUT)
+    assert "1 new/updated ticket in this queue — refresh" in socket.recv(timeout=TIMEOUT)
     second = make_incident(caller=people["erin"], by=people["bea"])
     html = socket.recv(timeout=TIMEOUT)
-    assert "2 new/updated tickets — refresh" in html and second.number in html
+    assert "2 new/updated tickets in this queue — refresh" in html and second.number in html
 
 
 def test_an_agents_own_changes_raise_no_banner(people, desk_socket):
@@ -73,7 +73,7 @@ def test_an_agents_own_changes_raise_no_banner(people, desk_socket):
     make_incident(caller=people["erin"], by=people["alex"])
     by_someone_else = make_incident(caller=people["erin"], by=people["bea"])
     html = socket.recv(timeout=TIMEOUT)
-    assert "1 new/updated ticket — refresh" in html and by_someone_else.number in html
+    assert "1 new/updated ticket in this queue — refresh" in html and by_someone_else.number in html
 
 
 def test_the_ticket_page_hears_only_of_its_own_ticket(people, desk_socket):
@@ -109,6 +109,20 @@ def test_changes_to_tickets_the_visibility_selector_hides_are_not_pushed(
     html = socket.recv(timeout=TIMEOUT)
     assert shown.number in html and hidden.number not in html
     assert "1 new/updated ticket" in html
+
+
+def test_the_queue_page_counts_only_tickets_of_its_own_queue(people, desk_socket):
+    from tests.factories import make_team
+
+    team = make_team("Desk", members=[people["alex"]])
+    socket = desk_socket(people["alex"], f"view=queue&queue=mine&assignment_group={team.pk}")
+    not_mine = make_incident(caller=people["erin"], by=people["bea"], assignment_group=team)
+    mine = make_incident(
+        caller=people["erin"], by=people["bea"], assignment_group=team, assignee=people["alex"]
+    )
+    html = socket.recv(timeout=TIMEOUT)
+    assert mine.number in html and not_mine.number not in html
+    assert "1 new/updated ticket in this queue" in html
 
 
 def test_a_channel_layer_outage_pauses_live_pushes_and_never_fails_the_change(

@@ -117,14 +117,14 @@ def queue(request):
 
 # Column header -> (sort when clicked first, its reverse); None: not sortable.
 COLUMNS = [
-    ("Number", ("number", "-number"), "9rem"),
+    ("Number", ("number", "-number"), "8rem"),
     ("Short description", None, ""),
     ("Priority", ("priority", "-priority"), "8rem"),
     ("State", None, "8rem"),
     ("Group", None, ""),
     ("Assigned to", None, ""),
     ("Updated", ("-updated", "updated"), "7rem"),
-    ("Opened", ("-opened", "opened"), "9rem"),
+    ("Opened", ("-opened", "opened"), "6rem"),
 ]
 
 

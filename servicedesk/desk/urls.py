@@ -61,6 +61,16 @@ urlpatterns = [
     ),
     path("tickets/<ticket:number>/analysis/", views.problem_analysis, name="desk-problem-analysis"),
     path(
+        "tickets/<ticket:number>/incidents/",
+        views.problem_link_incident,
+        name="desk-problem-link-incident",
+    ),
+    path(
+        "tickets/<ticket:number>/approvals/<int:approval_id>/",
+        views.approval_decide,
+        name="desk-approval-decide",
+    ),
+    path(
         "tickets/<ticket:number>/known-error/",
         views.problem_known_error,
         name="desk-problem-known-error",

@@ -685,6 +685,43 @@ def problem_known_error(request, number: str):
     return _done(request, ticket, message)
 
 
+@staff_only
+@require_POST
+def approval_decide(request, number: str, approval_id: int):
+    """The agent's own approval on a request, decided from the request's page."""
+    ticket = _ticket(request, number)
+    approval = selectors.get_approval_for(user=request.user, pk=approval_id)
+    if approval.request_id != ticket.pk:
+        raise Http404("No such approval on this request.")
+    approve = request.POST.get("decision") == "approve"
+    try:
+        services.decide_approval(
+            approval=approval,
+            approve=approve,
+            comment=request.POST.get("comment", ""),
+            by=request.user,
+        )
+    except (DomainError, PermissionDenied) as error:
+        return _refused(request, ticket, error)
+    return _done(request, ticket, "Approved." if approve else "Rejected.")
+
+
+@staff_only
+@require_POST
+def problem_link_incident(request, number: str):
+    """Attribute an incident to this problem, from the problem's page."""
+    problem = _ticket(request, number)
+    if problem.kind != TicketKind.PROBLEM:
+        raise Http404("Only problems collect incidents.")
+    wanted = request.POST.get("number", "").strip().upper()
+    try:
+        incident = _numbered_ticket(request, wanted, kind=TicketKind.INCIDENT)
+        services.link_incident_to_problem(incident=incident, problem=problem, by=request.user)
+    except (DomainError, PermissionDenied) as error:
+        return _refused(request, problem, error)
+    return _done(request, problem, f"{incident.number} is linked to {problem.number}.")
+
+
 TASK_VERBS = ("start", "complete", "cancel", "assign")
 
 

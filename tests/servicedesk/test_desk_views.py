@@ -590,3 +590,62 @@ def test_the_demo_seeder_adds_shared_saved_filters_once(client):
     assert SavedFilter.objects.filter(is_shared=True).count() == len(DEMO_FILTERS)
     client.force_login(User.objects.get(username="agent"))
     assert "Open P1 and P2 incidents" in page_text(client.get("/desk/"))
+
+
+def test_an_agent_who_is_the_approver_decides_on_the_request_page(desk, agent, team):
+    employee = make_user("emil", role=Role.END_USER, manager=agent)
+    item = make_catalog_item(name="Monitor", approval="manager", fulfilment_group=team)
+    make_task_template(item, team=team, title="Deliver the monitor")
+    request = order_item(item, requester=employee)
+    approval = request.approvals.get()
+    url = f"/desk/tickets/{request.number}/"
+    assert 'data-testid="my-approval"' in desk.get(url).content.decode()
+    refused = desk.post(url + f"approvals/{approval.pk}/", {"decision": "reject"})
+    assert refused.status_code == 400 and "comment" in page_text(refused).lower()
+    desk.post(url + f"approvals/{approval.pk}/", {"decision": "approve"})
+    approval.refresh_from_db()
+    assert approval.state == "approved"
+    assert Ticket.objects.get(pk=request.pk).state == TicketState.IN_PROGRESS
+
+
+def test_someone_elses_approval_cannot_be_decided_from_the_desk(desk, agent, requester, team):
+    boss = make_user("boss", role=Role.END_USER)
+    employee = make_user("emil", role=Role.END_USER, manager=boss)
+    item = make_catalog_item(name="Monitor", approval="manager", fulfilment_group=team)
+    request = order_item(item, requester=employee)
+    approval = request.approvals.get()
+    response = desk.post(
+        f"/desk/tickets/{request.number}/approvals/{approval.pk}/", {"decision": "approve"}
+    )
+    assert response.status_code == 404
+    approval.refresh_from_db()
+    assert approval.state == "pending"
+
+
+def test_linking_an_incident_from_the_problem_page(desk, agent, requester):
+    problem = make_problem(by=agent)
+    incident = make_incident(caller=requester)
+    url = f"/desk/tickets/{problem.number}/incidents/"
+    missing = desk.post(url, {"number": "INC0099999"})
+    assert missing.status_code == 400 and "There is no incident INC0099999" in page_text(missing)
+    desk.post(url, {"number": incident.number.lower()})
+    assert Ticket.objects.get(pk=incident.pk).problem_id == problem.pk
+    not_a_problem = desk.post(f"/desk/tickets/{incident.number}/incidents/", {"number": "x"})
+    assert not_a_problem.status_code == 404
+
+
+def test_a_queue_page_costs_the_same_queries_for_two_tickets_or_twenty(desk, requester, team):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert desk.get("/desk/?queue=all").status_code == 200
+        return len(captured.captured_queries)
+
+    for _ in range(2):
+        make_incident(caller=requester, assignment_group=team)
+    few = queries()
+    for _ in range(18):
+        make_incident(caller=requester, assignment_group=team)
+    assert queries() == few

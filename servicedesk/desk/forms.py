@@ -134,6 +134,8 @@ class NewIncidentForm(TicketFieldsForm):
 class TicketEditForm(TicketFieldsForm):
     """Every field of a ticket that the services let an agent change."""
 
+    source = forms.ChoiceField(choices=TicketSource.choices, label="Contact type")
+
     def __init__(self, *args, ticket, **kwargs):
         self.ticket = ticket
         if "initial" not in kwargs and not args and "data" not in kwargs:
@@ -150,6 +152,7 @@ class TicketEditForm(TicketFieldsForm):
                 "assignment_group": ticket.assignment_group_id,
                 "assignee": ticket.assignee_id,
                 "is_major_incident": ticket.is_major_incident,
+                "source": ticket.source,
             }
         super().__init__(*args, **kwargs)
         if ticket.kind != TicketKind.INCIDENT:
@@ -160,7 +163,7 @@ class TicketEditForm(TicketFieldsForm):
     def changes(self) -> dict:
         """The descriptive fields for `update_ticket` (it skips the unchanged ones)."""
         data = self.cleaned_data
-        names = [name for name in self.DESCRIPTIVE if name in self.fields]
+        names = [name for name in (*self.DESCRIPTIVE, "source") if name in self.fields]
         if "is_major_incident" in self.fields:
             names.append("is_major_incident")
         return {name: data[name] for name in names}

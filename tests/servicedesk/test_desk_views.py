@@ -386,6 +386,7 @@ def test_editing_recomputes_priority_and_reassigns(desk, agent, requester, team)
         "assignment_group": team.pk,
         "assignee": agent.pk,
         "is_major_incident": "on",
+        "source": "phone",
     }
     response = desk.post(f"/desk/tickets/{ticket.number}/edit/", data)
     assert response.status_code == 302
@@ -395,6 +396,7 @@ def test_editing_recomputes_priority_and_reassigns(desk, agent, requester, team)
         2,
         True,
     )
+    assert ticket.source == "phone"
     assert ticket.assignee_id == agent.pk
     bad = desk.post(
         f"/desk/tickets/{ticket.number}/edit/", data | {"short_description": "", "impact": 1}

@@ -421,6 +421,9 @@ ITOPS_PUSHGATEWAY_MAX_BYTES = env_int("ITOPS_PUSHGATEWAY_MAX_BYTES", 5 * 1024 * 
 # Receivers work on this many long-lived threads per web process when database connections
 # are persistent (ITOPS_DB_CONN_MAX_AGE > 0), so each keeps its connection between requests.
 ITOPS_INGEST_THREADS = env_int("ITOPS_INGEST_THREADS", 4, minimum=0, maximum=64)
+# The ticket API's views run on this many long-lived threads per server process when database
+# connections are persistent (see servicedesk.api.threads); 0 runs them the Django way.
+ITOPS_API_THREADS = env_int("ITOPS_API_THREADS", 4, minimum=0, maximum=64)
 # Receivers remember a checked API token this long instead of asking the database each request.
 ITOPS_INGEST_TOKEN_CACHE_SECONDS = env_int("ITOPS_INGEST_TOKEN_CACHE_SECONDS", 10, minimum=0)
 CELERY_BEAT_SCHEDULE["ingest-create-sample-partitions"] = {

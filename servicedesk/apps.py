@@ -10,6 +10,7 @@ class ServicedeskConfig(AppConfig):
     def ready(self):
         from itops import audit, demo
         from servicedesk import knowledge, models, notifications, portal, process, timeline
+        from servicedesk.desk import live
         from servicedesk.file_types import ATTACHMENT_FILE_TYPES
 
         unknown = sorted(set(settings.ITOPS_ATTACHMENT_TYPES) - ATTACHMENT_FILE_TYPES.keys())
@@ -32,7 +33,9 @@ class ServicedeskConfig(AppConfig):
         audit.track(models.CatalogItem, exclude=["updated_at"])
         timeline.register_core_sources()
         demo.register_seeder(order=30, seeder="servicedesk.demo.seed_service_desk")
+        demo.register_seeder(order=36, seeder="servicedesk.desk.demo.seed_desk")
         knowledge.setup()
         process.setup()
         portal.setup()
         notifications.setup()
+        live.connect()

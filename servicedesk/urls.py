@@ -1,10 +1,8 @@
 from django.urls import include, path
 
-from servicedesk import views
-
 app_name = "servicedesk"
 
 urlpatterns = [
-    path("desk/", views.desk, name="desk"),
+    path("desk/", include("servicedesk.desk.urls")),
     path("portal/", include("servicedesk.portal.urls")),
 ]

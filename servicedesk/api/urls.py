@@ -1,6 +1,8 @@
+from django.urls import URLPattern
 from rest_framework.routers import DefaultRouter
 
 from servicedesk.api import process_views, views
+from servicedesk.api.threads import on_api_threads
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -19,4 +21,12 @@ router.register(
 )
 
 app_name = "servicedesk-api"
-urlpatterns = router.urls
+
+# The ticket resources (the API's hot path) run on the long-lived API threads.
+POOLED_PREFIXES = ("tickets", "incidents", "requests", "problems")
+urlpatterns = [
+    URLPattern(url.pattern, on_api_threads(url.callback), url.default_args, url.name)
+    if str(url.pattern).lstrip("^").startswith(POOLED_PREFIXES)
+    else url
+    for url in router.urls
+]

@@ -20,6 +20,8 @@ from itops.permissions import IsStaffMember, TokenScopePermission
 from itops.roles import has_role, is_staff_member
 from servicedesk import selectors, services
 from servicedesk.api import serializers as s
+from servicedesk.api.pagination import TicketPagination
+from servicedesk.api.rows import ticket_rows
 from servicedesk.choices import TicketKind, TicketSource
 from servicedesk.filtersets import TicketFilterSet
 from servicedesk.models import Attachment, Ticket, TicketLink
@@ -64,6 +66,7 @@ class TicketReadMixin:
     filter_backends = [TicketFilterDocumentation, OrderingFilter]
     filterset_class = TicketFilterSet
     ordering_fields = ORDERING_FIELDS
+    pagination_class = TicketPagination
     lookup_value_regex = r"[A-Za-z0-9]+"
 
     def get_queryset(self):
@@ -76,6 +79,14 @@ class TicketReadMixin:
 
     def get_serializer_class(self):
         return s.TicketSerializer if self.action == "list" else s.TicketDetailSerializer
+
+    def list(self, request, *args, **kwargs):
+        """Rows built by `ticket_rows` (the shape of TicketSerializer, a fraction of its cost)."""
+        tickets = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(tickets)
+        if page is None:
+            return Response(ticket_rows(tickets))
+        return self.get_paginated_response(ticket_rows(page))
 
     def get_permissions(self):
         if self.action == "history":

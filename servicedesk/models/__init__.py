@@ -6,6 +6,7 @@ Other apps import these names from `servicedesk.models`, never from the sub-modu
 from servicedesk.models.catalog import CatalogItem, CatalogTaskTemplate
 from servicedesk.models.classification import Category, PriorityMatrixCell
 from servicedesk.models.conversation import Attachment, Comment
+from servicedesk.models.desk import SavedFilter
 from servicedesk.models.fulfilment import FulfilmentTask, RequestApproval
 from servicedesk.models.knowledge import (
     Article,
@@ -48,6 +49,7 @@ __all__ = [
     "Problem",
     "RequestApproval",
     "SatisfactionRating",
+    "SavedFilter",
     "ServiceRequest",
     "Ticket",
     "TicketLink",

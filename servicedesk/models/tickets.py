@@ -17,6 +17,9 @@ from servicedesk.choices import (
     Urgency,
 )
 
+# The condition of the partial indexes behind the open queues.
+OPEN_ONLY = ~models.Q(state__in=sorted(DONE_STATES))
+
 
 class TicketQuerySet(models.QuerySet):
     def open(self):
@@ -215,6 +218,33 @@ class Ticket(models.Model):
             models.Index(fields=["caller", "-opened_at"], name="ticket_caller_idx"),
             models.Index(fields=["state", "resolved_at"], name="ticket_resolved_idx"),
             models.Index(fields=["state", "priority"], name="ticket_state_priority_idx"),
+            # The agent console's sort orders, each ending in the id for keyset pagination;
+            # the partial ones serve the open queues, which are what agents look at all day.
+            models.Index(fields=["-updated_at", "-id"], name="ticket_updated_idx"),
+            models.Index(
+                fields=["priority", "-opened_at", "-id"], name="ticket_priority_opened_idx"
+            ),
+            models.Index(
+                fields=["-opened_at", "-id"], condition=OPEN_ONLY, name="ticket_open_opened_idx"
+            ),
+            models.Index(
+                fields=["-updated_at", "-id"], condition=OPEN_ONLY, name="ticket_open_updated_idx"
+            ),
+            models.Index(
+                fields=["priority", "-opened_at", "-id"],
+                condition=OPEN_ONLY,
+                name="ticket_open_priority_idx",
+            ),
+            models.Index(
+                fields=["assignment_group", "-updated_at", "-id"],
+                condition=OPEN_ONLY,
+                name="ticket_open_group_idx",
+            ),
+            models.Index(
+                fields=["assignee", "-updated_at", "-id"],
+                condition=OPEN_ONLY,
+                name="ticket_open_assignee_idx",
+            ),
         ]
 
     def __str__(self):

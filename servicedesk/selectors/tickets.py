@@ -17,6 +17,7 @@ from servicedesk.models import Comment, Ticket, TicketLink, TicketQuerySet
 
 # Something that looks like (part of) a ticket number: INC0001001, 0001001, 1001.
 _NUMBER_FRAGMENT = re.compile(r"^[A-Za-z]{0,3}\d{3,}$")
+_FULL_NUMBER = re.compile(r"^[A-Za-z]{3}\d{7}$")
 
 # Joined in the list query; the other relations are fetched by id in one small query each,
 # because planning a dozen outer joins costs PostgreSQL far more than running them.
@@ -31,6 +32,9 @@ LIST_PREFETCHED = (
     "problem",
     "catalog_item",
 )
+
+
+TICKET_FILTER_NAMES = frozenset(TicketFilterSet.base_filters)
 
 
 def visible_tickets(user) -> TicketQuerySet:
@@ -57,7 +61,13 @@ def search_tickets(tickets: models.QuerySet, text: str) -> models.QuerySet:
     text = (text or "").strip()
     if not text:
         return tickets
-    by_number = Q(number__icontains=text) if _NUMBER_FRAGMENT.match(text) else Q(pk__in=[])
+    if _FULL_NUMBER.match(text):
+        # A whole number is one unique-index lookup; a fragment has to scan the numbers.
+        by_number = Q(number=text.upper())
+    elif _NUMBER_FRAGMENT.match(text):
+        by_number = Q(number__icontains=text)
+    else:
+        by_number = Q(pk__in=[])
     if connection.vendor == "postgresql":
         query = SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
         return (
@@ -87,12 +97,19 @@ def ticket_list(
     tickets = visible_tickets(user)
     if kind is not None:
         tickets = tickets.filter(kind=kind)
-    filterset = TicketFilterSet(data=filters or {}, queryset=tickets)
-    if not filterset.is_valid():
-        raise ValidationError(
-            {field: [str(error) for error in errors] for field, errors in filterset.errors.items()}
-        )
-    return filterset.qs.select_related(*LIST_JOINED).prefetch_related(*LIST_PREFETCHED)
+    if filters and any(name in TICKET_FILTER_NAMES for name in filters):
+        filterset = TicketFilterSet(data=filters, queryset=tickets)
+        if not filterset.is_valid():
+            raise ValidationError(
+                {
+                    field: [str(error) for error in errors]
+                    for field, errors in filterset.errors.items()
+                }
+            )
+        tickets = filterset.qs
+    # Without filter parameters (the first page of a queue) the FilterSet, whose set-up costs
+    # more than the query, is skipped.
+    return tickets.select_related(*LIST_JOINED).prefetch_related(*LIST_PREFETCHED)
 
 
 def get_visible_ticket(*, user, key: str | int, kind: str | None = None) -> Ticket:

@@ -29,6 +29,7 @@ from servicedesk.desk import queues
 from servicedesk.desk import services as desk_services
 from servicedesk.knowledge import selectors as kb_selectors
 from servicedesk.models import Ticket, TicketLink
+from servicedesk.notifications import services as notifications
 
 staff_only = role_required(*STAFF_ROLES)
 SEARCH_LIMIT = 20
@@ -367,7 +368,9 @@ def _done(request, ticket, message: str):
 @staff_only
 @require_GET
 def ticket_detail(request, number: str):
-    return _render_detail(request, _ticket(request, number))
+    ticket = _ticket(request, number)
+    notifications.mark_ticket_read(ticket=ticket, user=request.user)
+    return _render_detail(request, ticket)
 
 
 @staff_only

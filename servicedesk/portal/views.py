@@ -22,6 +22,7 @@ from servicedesk.choices import FINAL_STATES, ApprovalState, TicketKind, TicketS
 from servicedesk.knowledge.rendering import marked_snippet_html
 from servicedesk.knowledge.search import snippet_for
 from servicedesk.models import Ticket
+from servicedesk.notifications import services as notifications
 from servicedesk.portal import forms
 from servicedesk.portal import selectors as portal
 from servicedesk.portal import services as portal_services
@@ -329,6 +330,7 @@ def _ticket_page(request, ticket: Ticket, *, status: int = 200, **bound_forms):
 @require_GET
 def ticket_detail(request, number: str):
     ticket = portal.get_portal_ticket(user=request.user, number=number)
+    notifications.mark_ticket_read(ticket=ticket, user=request.user)
     return _ticket_page(request, ticket)
 
 

@@ -433,3 +433,17 @@ def test_the_api_lists_only_my_notifications_and_marks_them_read(
 @pytest.mark.django_db
 def test_the_api_needs_a_sign_in(client):
     assert client.get("/api/v1/notifications/").status_code in (401, 403)
+
+
+def test_opening_the_ticket_page_reads_its_notifications(page_client_for, agent, requester):
+    ticket = make_incident(caller=requester, short_description="Dock not detected")
+    about_ticket = notify_user(recipient=agent, kind="assigned_to_me", text="Yours now", ticket=ticket)
+    about_other = notify_user(recipient=agent, kind="assigned_to_me", text="Another", ticket=None)
+    caller_note = notify_user(recipient=requester, kind="other", text="Reply", ticket=ticket)
+
+    page_client_for(agent).get(reverse("servicedesk:desk-ticket", args=[ticket.number]))
+    page_client_for(requester).get(reverse("servicedesk:portal-ticket", args=[ticket.number]))
+
+    read = set(Notification.objects.filter(read_at__isnull=False).values_list("pk", flat=True))
+    assert read == {about_ticket.pk, caller_note.pk}
+    assert about_other.pk not in read

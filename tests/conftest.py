@@ -92,6 +92,17 @@ def anyio_backend():
 
 
 @pytest.fixture(autouse=True)
+def _fresh_channel_layer():
+    """Each test gets a channel layer of its own: a Redis layer keeps locks bound to the event
+    loop that first used it, and tests run consumers on many short-lived loops."""
+    from channels.layers import channel_layers
+
+    channel_layers.backends = {}
+    yield
+    channel_layers.backends = {}
+
+
+@pytest.fixture(autouse=True)
 def _no_foreign_running_loop(request):
     """Give every test that does not drive the browser a thread with no running event loop.
 

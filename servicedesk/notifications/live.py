@@ -1,10 +1,9 @@
 """Live pushes of the bell: after a notification is written or read, each recipient's open
 pages get the new count and the newest items as htmx out-of-band fragments."""
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.template.loader import render_to_string
 
+from itops.live import send_to_group
 from servicedesk.models import Notification
 from servicedesk.notifications import selectors
 
@@ -21,16 +20,13 @@ def bell_fragment(*, user, new: Notification | None = None) -> str:
 
 
 def push_notifications(notification_ids: list[int]) -> None:
-    layer = get_channel_layer()
-    if layer is None:
-        return
     rows = Notification.objects.filter(pk__in=notification_ids).select_related("recipient")
     latest: dict[int, Notification] = {}
     for row in rows.order_by("id"):
         latest[row.recipient_id] = row
     for notification in latest.values():
         html = bell_fragment(user=notification.recipient, new=notification)
-        async_to_sync(layer.group_send)(
+        send_to_group(
             selectors.group_name_for(notification.recipient_id),
             {"type": "notification.push", "html": html},
         )

@@ -9,6 +9,8 @@ from servicedesk.rendering import render_markdown
 from servicedesk.selectors.conversation import attachments_for, comments_for
 from servicedesk.timeline import TimelineEntry, timeline_sources
 
+# The state change entry already says when these moved; repeating the stamps is noise.
+STATE_STAMPS = {"state", "resolved_at", "closed_at", "known_error_at"}
 # Field changes an end user sees on their own ticket; the rest (routing, CIs, links) is desk
 # business.
 CALLER_VISIBLE_FIELDS = frozenset(
@@ -135,7 +137,7 @@ def history_entries(*, ticket: Ticket, user, staff: bool):
             )
         fields = {}
         for field_name, values in changes.items():
-            if field_name == "state" or not isinstance(values, list):
+            if field_name in STATE_STAMPS or not isinstance(values, list):
                 continue  # many-to-many changes (watchers) are dicts: staff read /history/
             if not staff and field_name not in CALLER_VISIBLE_FIELDS:
                 continue

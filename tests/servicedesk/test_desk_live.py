@@ -128,11 +128,11 @@ def test_the_queue_page_counts_only_tickets_of_its_own_queue(people, desk_socket
 def test_a_channel_layer_outage_pauses_live_pushes_and_never_fails_the_change(
     people, monkeypatch, caplog
 ):
-    from servicedesk.desk import live
+    from itops import live
 
     attempts = []
 
-    def unreachable(message):
+    def unreachable(group, message):
         attempts.append(message["number"])
         raise ConnectionError("Redis is down")
 

@@ -437,7 +437,9 @@ def test_the_api_needs_a_sign_in(client):
 
 def test_opening_the_ticket_page_reads_its_notifications(page_client_for, agent, requester):
     ticket = make_incident(caller=requester, short_description="Dock not detected")
-    about_ticket = notify_user(recipient=agent, kind="assigned_to_me", text="Yours now", ticket=ticket)
+    about_ticket = notify_user(
+        recipient=agent, kind="assigned_to_me", text="Yours now", ticket=ticket
+    )
     about_other = notify_user(recipient=agent, kind="assigned_to_me", text="Another", ticket=None)
     caller_note = notify_user(recipient=requester, kind="other", text="Reply", ticket=ticket)
 

@@ -12,18 +12,17 @@ import logging
 import threading
 import time
 import zlib
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import psycopg2
-from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.db import InterfaceError, OperationalError, close_old_connections, connections
+from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from itops.authentication import TokenRejected, authenticate_token, token_from_header
+from itops.connection_threads import ConnectionThreads
 from itops.models import ApiToken
 from monitoring.ingest import stats
 
@@ -202,51 +201,14 @@ def content_encoding(request) -> str:
 # --- the view wrapper ---------------------------------------------------------------------------
 
 
-class _IngestThreads:
-    """Long-lived threads for receiver work, so database connections persist between requests.
-
-    Django's ASGI handler runs each request's synchronous code in a thread made for that
-    request, and a connection belongs to its thread: with persistent connections
-    (ITOPS_DB_CONN_MAX_AGE > 0) every request would still open a new one. Receivers run on
-    these ITOPS_INGEST_THREADS threads instead, each keeping its connection as long as
-    CONN_MAX_AGE allows. With CONN_MAX_AGE = 0 (connections closed after each request anyway)
-    they run the Django way, in the request's own thread."""
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._executor: ThreadPoolExecutor | None = None
-
-    def executor(self) -> ThreadPoolExecutor | None:
-        if not settings.ITOPS_INGEST_THREADS or not connections["default"].settings_dict.get(
-            "CONN_MAX_AGE"
-        ):
-            return None
-        if self._executor is None:
-            with self._lock:
-                if self._executor is None:
-                    self._executor = ThreadPoolExecutor(
-                        max_workers=settings.ITOPS_INGEST_THREADS, thread_name_prefix="ingest"
-                    )
-        return self._executor
-
-
-ingest_threads = _IngestThreads()
-
-
-def _in_ingest_thread(handler, request, args, kwargs):
-    # These threads see no request_started/finished signals: honour CONN_MAX_AGE and drop
-    # broken connections here, before and after the work.
-    close_old_connections()
-    try:
-        return handler(request, *args, **kwargs)
-    finally:
-        close_old_connections()
+# Receivers work on long-lived threads, so database connections persist between requests.
+ingest_threads = ConnectionThreads(size_setting="ITOPS_INGEST_THREADS", name="ingest")
 
 
 def receiver(name: str, *, methods=("POST",)):
     """Make `handler(request) -> HttpResponse` a receiver view: CSRF-exempt, method check,
     ReceiverError answers, 503 when the database is unavailable, per-request statistics, and
-    the work done on a long-lived ingest thread (see _IngestThreads)."""
+    the work done on a long-lived ingest thread (see itops.connection_threads)."""
 
     def decorate(handler):
         def respond(request, *args, **kwargs):
@@ -275,11 +237,7 @@ def receiver(name: str, *, methods=("POST",)):
         @csrf_exempt
         @functools.wraps(handler)
         async def view(request, *args, **kwargs):
-            executor = ingest_threads.executor()
-            if executor is None:
-                return await sync_to_async(respond)(request, *args, **kwargs)
-            run = sync_to_async(_in_ingest_thread, thread_sensitive=False, executor=executor)
-            return await run(respond, request, args, kwargs)
+            return await ingest_threads.run(respond, request, *args, **kwargs)
 
         return view
 

@@ -6,6 +6,7 @@ import httpx
 import pytest
 from django.db import connections
 
+from itops import connection_threads
 from servicedesk.api import threads
 from tests.factories import make_token
 from tests.factories.servicedesk import make_incident
@@ -18,13 +19,13 @@ def pooled_api(settings, monkeypatch):
     settings.ITOPS_API_THREADS = 2
     monkeypatch.setitem(connections["default"].settings_dict, "CONN_MAX_AGE", 60)
     names = []
-    original = threads._in_api_thread
+    original = connection_threads.keeping_connection
 
     def recording(*args):
         names.append(threading.current_thread().name)
         return original(*args)
 
-    monkeypatch.setattr(threads, "_in_api_thread", recording)
+    monkeypatch.setattr(connection_threads, "keeping_connection", recording)
     yield names
     threads.api_threads.shutdown()
 

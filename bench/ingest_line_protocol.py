@@ -38,8 +38,13 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "itops.settings")
 
 import django  # noqa: E402
-import httpx  # noqa: E402
-from ingest_remote_write import count_rows, ingest_token, report, start_server  # noqa: E402
+from ingest_remote_write import (  # noqa: E402
+    count_rows,
+    ingest_token,
+    report,
+    send_all,
+    start_server,
+)
 
 HOSTS = 1400
 HOSTS_PER_REQUEST = 70
@@ -102,39 +107,13 @@ def build_bodies(count: int, *, base_s: int, first_round: int = 0) -> list[bytes
     return bodies
 
 
-async def send_all(url: str, token: str, bodies: list[bytes], connections: int) -> dict:
-    headers = {
-        "Authorization": f"Token {token}",
-        "Content-Type": "text/plain; charset=utf-8",
-        "Content-Encoding": "gzip",
-        "User-Agent": "Telegraf/1.32 (bench)",
-    }
-    queue: asyncio.Queue = asyncio.Queue()
-    for body in bodies:
-        queue.put_nowait(body)
-    latencies: list[float] = []
-    statuses: dict[int, int] = {}
-    errors: list[str] = []
-    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
-    path = "/api/v2/write?org=bench&bucket=telegraf&precision=ns"
-    async with httpx.AsyncClient(
-        base_url=url, headers=headers, timeout=120, limits=limits
-    ) as client:
-
-        async def sender():
-            while not queue.empty():
-                body = queue.get_nowait()
-                started = time.perf_counter()
-                response = await client.post(path, content=body)
-                latencies.append(time.perf_counter() - started)
-                statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
-                if response.status_code != 204 and len(errors) < 3:
-                    errors.append(f"{response.status_code}: {response.text[:300]}")
-
-        started = time.perf_counter()
-        await asyncio.gather(*(sender() for _ in range(connections)))
-        elapsed = time.perf_counter() - started
-    return {"elapsed": elapsed, "latencies": latencies, "statuses": statuses, "errors": errors}
+# As Telegraf's influxdb_v2 output sends them.
+LINE_PROTOCOL_PATH = "/api/v2/write?org=bench&bucket=telegraf&precision=ns"
+LINE_PROTOCOL_HEADERS = {
+    "Content-Type": "text/plain; charset=utf-8",
+    "Content-Encoding": "gzip",
+    "User-Agent": "Telegraf/1.32 (bench)",
+}
 
 
 def main() -> None:
@@ -159,6 +138,7 @@ def main() -> None:
         )
         return
     token = ingest_token()
+    headers = LINE_PROTOCOL_HEADERS | {"Authorization": f"Token {token}"}
     groups = HOSTS // HOSTS_PER_REQUEST
     rounds = 1 + -(-args.requests // groups)
     base_s = int(time.time()) - 60
@@ -178,12 +158,16 @@ def main() -> None:
         url = f"http://127.0.0.1:{args.port}"
     try:
         rows_before = count_rows()
-        cold = asyncio.run(send_all(url, token, warmup, args.connections))
+        cold = asyncio.run(
+            send_all(url, warmup, args.connections, path=LINE_PROTOCOL_PATH, headers=headers)
+        )
         rows_mid = count_rows()
         report(
             f"warm-up (creates {HOSTS * SAMPLES_PER_HOST:,} series)", cold, rows_mid - rows_before
         )
-        warm = asyncio.run(send_all(url, token, measured, args.connections))
+        warm = asyncio.run(
+            send_all(url, measured, args.connections, path=LINE_PROTOCOL_PATH, headers=headers)
+        )
         rows_after = count_rows()
         expected = args.requests * HOSTS_PER_REQUEST * SAMPLES_PER_HOST
         report("measured (known series)", warm, rows_after - rows_mid)

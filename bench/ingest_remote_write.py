@@ -137,14 +137,23 @@ def ingest_token() -> str:
     return secret
 
 
-async def send_all(url: str, token: str, bodies: list[bytes], connections: int) -> dict:
-    headers = {
-        "Authorization": f"Bearer {token}",
-        "Content-Type": "application/x-protobuf",
-        "Content-Encoding": "snappy",
-        "X-Prometheus-Remote-Write-Version": "0.1.0",
-        "User-Agent": "itops-bench/1",
-    }
+REMOTE_WRITE_HEADERS = {
+    "Content-Type": "application/x-protobuf",
+    "Content-Encoding": "snappy",
+    "X-Prometheus-Remote-Write-Version": "0.1.0",
+    "User-Agent": "itops-bench/1",
+}
+
+
+async def send_all(
+    url: str,
+    bodies: list[bytes],
+    connections: int,
+    *,
+    path: str = "/api/v1/write",
+    headers: dict[str, str],
+) -> dict:
+    """POST every body over `connections` concurrent connections; every answer should be 204."""
     queue: asyncio.Queue = asyncio.Queue()
     for body in bodies:
         queue.put_nowait(body)
@@ -161,7 +170,7 @@ async def send_all(url: str, token: str, bodies: list[bytes], connections: int) 
             while not queue.empty():
                 body = queue.get_nowait()
                 started = time.perf_counter()
-                response = await client.post("/api/v1/write", content=body)
+                response = await client.post(path, content=body)
                 latencies.append(time.perf_counter() - started)
                 statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
                 if response.status_code != 204 and len(errors) < 3:
@@ -271,6 +280,7 @@ def main() -> None:
         )
         return
     token = ingest_token()
+    headers = REMOTE_WRITE_HEADERS | {"Authorization": f"Bearer {token}"}
     groups = HOSTS * 100 // SERIES_PER_REQUEST
     rounds = -(-args.requests // groups)
     if (rounds * SAMPLES_PER_SERIES * STEP_MS) > (
@@ -293,7 +303,7 @@ def main() -> None:
     workers_at_start = set(_children(server.pid)) if server else set()
     try:
         rows_before = count_rows()
-        cold = asyncio.run(send_all(url, token, warmup, args.connections))
+        cold = asyncio.run(send_all(url, warmup, args.connections, headers=headers))
         rows_mid = count_rows()
         report(f"warm-up (creates {HOSTS * 100:,} series)", cold, rows_mid - rows_before)
         # Each web process caches the series it has seen; Prometheus sends the same series
@@ -301,7 +311,7 @@ def main() -> None:
         # the warm-up bodies (already stored: the duplicate path) until nearly no process misses.
         for _round in range(8):
             misses = series_cache_misses()
-            asyncio.run(send_all(url, token, warmup, args.connections))
+            asyncio.run(send_all(url, warmup, args.connections, headers=headers))
             missed = series_cache_misses() - misses
             print(f"cache warm-up round: {missed:,} series-cache misses", flush=True)
             if missed < len(warmup) * SERIES_PER_REQUEST // 100:
@@ -313,7 +323,7 @@ def main() -> None:
         rows_mid = count_rows()
         cpu_before = cpu_snapshot(server)
         print("sending the measured requests", flush=True)
-        warm = asyncio.run(send_all(url, token, measured, args.connections))
+        warm = asyncio.run(send_all(url, measured, args.connections, headers=headers))
         cpu_after = cpu_snapshot(server)
         rows_after = count_rows()
         expected = args.requests * SERIES_PER_REQUEST * SAMPLES_PER_SERIES

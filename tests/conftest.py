@@ -8,7 +8,10 @@ is another end user who must never see them, `agent` works them, `outsider` has 
 import asyncio
 import os
 import shutil
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -83,6 +86,18 @@ def pytest_runtest_setup(item):
 def fast_password_hashing(settings):
     # Personas are created in nearly every test; the production hasher's cost buys nothing here.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks):
+    """`committed(action, ...)` runs what the action queues on commit, as a real commit would
+    (the test's own transaction never commits)."""
+
+    def run(action, *args, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return action(*args, **kwargs)
+
+    return run
 
 
 @pytest.fixture(scope="session")
@@ -248,6 +263,39 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def database_url_of_tests() -> str:
+    """DATABASE_URL of the test database, for a subprocess to use the same one."""
+    from django.db import connection
+
+    params = connection.settings_dict
+    if settings.USING_POSTGRES:
+        host = params["HOST"] or "127.0.0.1"
+        return f"postgres://{params['USER']}@{host}:{params['PORT'] or 5432}/{params['NAME']}"
+    return f"sqlite:///{params['NAME']}"
+
+
+def run_platform_until(ready, **extra_env: str) -> tuple[int, str]:
+    """Start `manage.py run_platform` on the test database, wait until `ready()` is true, stop
+    it with Ctrl-C (SIGINT) and return its exit code and output."""
+    environment = os.environ | {"DATABASE_URL": database_url_of_tests()} | extra_env
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "run_platform", "--no-prepare"],
+        cwd=settings.BASE_DIR,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        wait_for(ready, timeout=60, interval=0.5, message="run_platform did not become ready")
+        process.send_signal(signal.SIGINT)
+        output, _ = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    return process.returncode, output
 
 
 class AsgiServer:

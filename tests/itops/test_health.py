@@ -1,14 +1,7 @@
-import os
-import signal
-import subprocess
-import sys
-
 import httpx
 import pytest
-from django.conf import settings
-from django.db import connection
 
-from tests.conftest import _free_port, wait_for
+from tests.conftest import _free_port, run_platform_until
 
 
 def test_healthz_answers_while_the_process_lives(client):
@@ -48,41 +41,18 @@ def test_readyz_reports_redis_down(db, client, settings):
     assert "ConnectionError" in response.json()["checks"]["redis"]["error"]
 
 
-def _database_url() -> str:
-    params = connection.settings_dict
-    if settings.USING_POSTGRES:
-        host = params["HOST"] or "127.0.0.1"
-        return f"postgres://{params['USER']}@{host}:{params['PORT'] or 5432}/{params['NAME']}"
-    return f"sqlite:///{params['NAME']}"
-
-
 @pytest.mark.worker
 def test_run_platform_starts_web_worker_and_beat_and_stops_them_on_ctrl_c(transactional_db):
     port = _free_port()
-    environment = os.environ | {"PORT": str(port), "DATABASE_URL": _database_url()}
-    process = subprocess.Popen(
-        [sys.executable, "manage.py", "run_platform", "--no-prepare"],
-        cwd=settings.BASE_DIR,
-        env=environment,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
 
-        def ready():
-            try:
-                return httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=5).status_code == 200
-            except httpx.HTTPError:
-                return False
+    def ready():
+        try:
+            return httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=5).status_code == 200
+        except httpx.HTTPError:
+            return False
 
-        wait_for(ready, timeout=60, interval=0.5, message="platform did not become ready")
-        process.send_signal(signal.SIGINT)
-        output, _ = process.communicate(timeout=60)
-    finally:
-        if process.poll() is None:
-            process.kill()
+    returncode, output = run_platform_until(ready, PORT=str(port))
 
-    assert process.returncode == 0, output
+    assert returncode == 0, output
     assert f"itops is running on http://127.0.0.1:{port}" in output
     assert "Stopped." in output

@@ -1,7 +1,6 @@
 """Mail to the desk address, delivered with a real SMTP client to the real aiosmtpd receiver."""
 
 import smtplib
-import socket
 from email.message import EmailMessage
 from email.utils import make_msgid
 
@@ -15,16 +14,11 @@ from servicedesk.models import InboundEmail, Ticket
 from servicedesk.notifications import outbound
 from servicedesk.notifications.inbound import html_to_text, strip_quoted_reply
 from servicedesk.notifications.smtp import build_controller
+from tests.conftest import _free_port, run_platform_until
 from tests.factories import make_team, make_user
 from tests.factories.servicedesk import make_incident
 
 DESK = "desk@itops.localhost"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture
@@ -357,48 +351,21 @@ def test_staff_persona_is_known_by_address_case_insensitively(receiver, db):
 
 @pytest.mark.worker
 def test_run_platform_starts_the_smtp_receiver_when_a_port_is_set(transactional_db, requester):
-    import os
-    import signal
-    import subprocess
-    import sys
-
-    from django.conf import settings
-
-    from tests.conftest import wait_for
-    from tests.itops.test_health import _database_url
-
     smtp_port = _free_port()
-    environment = os.environ | {
-        "PORT": str(_free_port()),
-        "DATABASE_URL": _database_url(),
-        "ITOPS_INBOUND_SMTP_PORT": str(smtp_port),
-    }
-    process = subprocess.Popen(
-        [sys.executable, "manage.py", "run_platform", "--no-prepare"],
-        cwd=settings.BASE_DIR,
-        env=environment,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
+
+    def accepted():
+        try:
+            with smtplib.SMTP("127.0.0.1", smtp_port, timeout=5) as client:
+                client.send_message(email(subject="Sent while the platform runs"))
+            return True
+        except OSError:
+            return False
+
+    returncode, output = run_platform_until(
+        accepted, PORT=str(_free_port()), ITOPS_INBOUND_SMTP_PORT=str(smtp_port)
     )
-    try:
 
-        def accepted():
-            try:
-                with smtplib.SMTP("127.0.0.1", smtp_port, timeout=5) as client:
-                    client.send_message(email(subject="Sent while the platform runs"))
-                return True
-            except OSError:
-                return False
-
-        wait_for(accepted, timeout=60, interval=0.5, message="no SMTP receiver came up")
-        process.send_signal(signal.SIGINT)
-        output, _ = process.communicate(timeout=60)
-    finally:
-        if process.poll() is None:
-            process.kill()
-
-    assert process.returncode == 0, output
+    assert returncode == 0, output
     assert f"over SMTP on 127.0.0.1:{smtp_port}" in output
     assert "smtp: stopped" in output
     ticket = Ticket.objects.get()

@@ -17,18 +17,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def committed(django_capture_on_commit_callbacks):
-    """Run what services queue on commit, as a real commit would (the test's transaction
-    never commits)."""
-
-    def run(action, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return action(*args, **kwargs)
-
-    return run
-
-
-@pytest.fixture
 def second_agent(db):
     return make_user("bob", role=Role.AGENT, first_name="Bob", last_name="Second")
 

@@ -16,15 +16,6 @@ from tests.factories.servicedesk import make_catalog_item, make_incident, order_
 
 
 @pytest.fixture
-def committed(django_capture_on_commit_callbacks):
-    def run(action, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return action(*args, **kwargs)
-
-    return run
-
-
-@pytest.fixture
 def second_agent(db):
     return make_user("bob", role=Role.AGENT, first_name="Bob", last_name="Second")
 

@@ -340,9 +340,7 @@ class KindTicketViewSet(
     def links(self, request, pk=None):
         ticket = self.get_object()
         if request.method == "GET":
-            links = TicketLink.objects.filter(ticket=ticket).select_related(
-                "content_type", "created_by"
-            )
+            links = selectors.ticket_links(ticket)
             return Response(s.TicketLinkSerializer(links, many=True).data)
         data = _payload(s.TicketLinkCreateSerializer, request)
         target = _link_target(data["model"], data["object_id"])

@@ -164,6 +164,36 @@ def bulk_change_state(
     return _run_bulk(tickets, move, all_or_nothing=all_or_nothing)
 
 
+# --- the ticket page ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def save_ticket(
+    *, ticket: Ticket, changes: dict, assignment_group: Team | None, assignee: User | None, by: User
+) -> Ticket:
+    """The ticket page's edit form: field changes and, when it changed, the assignment, both
+    or neither."""
+    ticket = services.update_ticket(ticket=ticket, changes=changes, by=by)
+    wanted = (
+        assignment_group.pk if assignment_group else None,
+        assignee.pk if assignee else None,
+    )
+    if (ticket.assignment_group_id, ticket.assignee_id) != wanted:
+        ticket = services.assign_ticket(
+            ticket=ticket, assignment_group=assignment_group, assignee=assignee, by=by
+        )
+    return ticket
+
+
+@transaction.atomic
+def post_comment(*, ticket: Ticket, body: str, internal: bool, upload=None, by: User):
+    """A comment or work note with an optional file: both are kept, or neither."""
+    comment = services.add_comment(ticket=ticket, author=by, body=body, internal=internal)
+    if upload is not None:
+        services.add_attachment(ticket=ticket, upload=upload, comment=comment, by=by)
+    return comment
+
+
 # --- taking a ticket ----------------------------------------------------------------------------
 
 

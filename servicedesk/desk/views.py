@@ -7,7 +7,6 @@ render; a refusal becomes an error on the page (status 400/409), never a half-do
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -168,12 +167,7 @@ def bulk(request):
                 messages.error(request, f"Bulk action: {message}")
         return redirect(back)
     data = form.cleaned_data
-    found = {
-        ticket.pk: ticket
-        for ticket in selectors.ticket_list(user=request.user).filter(pk__in=data["tickets"])
-    }
-    missing = [pk for pk in data["tickets"] if pk not in found]
-    tickets = [found[pk] for pk in data["tickets"] if pk in found]
+    tickets, missing = selectors.tickets_by_ids(user=request.user, ids=data["tickets"])
     try:
         if data["action"] == "assign":
             outcome = desk_services.bulk_assign(
@@ -285,9 +279,7 @@ def _detail_context(request, ticket: Ticket, **bound) -> dict:
         .filter(parent_id=ticket.pk)
         .select_related("assignee")
         .order_by("-opened_at"),
-        "links": TicketLink.objects.filter(ticket=ticket).select_related(
-            "content_type", "created_by"
-        ),
+        "links": selectors.ticket_links(ticket),
         "link_types": LinkType.choices,
         "link_prefixes": sorted(desk_services.link_resolvers()),
         "edit_form": bound.get("edit_form") or f.TicketEditForm(ticket=ticket),
@@ -393,18 +385,14 @@ def ticket_edit(request, number: str):
     form = f.TicketEditForm(request.POST, ticket=ticket)
     if not form.is_valid():
         return _invalid(request, ticket, form, "edit_form")
-    data = form.cleaned_data
     try:
-        with transaction.atomic():
-            ticket = services.update_ticket(ticket=ticket, changes=form.changes(), by=request.user)
-            group, assignee = data["assignment_group"], data["assignee"]
-            if (ticket.assignment_group_id, ticket.assignee_id) != (
-                group.pk if group else None,
-                assignee.pk if assignee else None,
-            ):
-                ticket = services.assign_ticket(
-                    ticket=ticket, assignment_group=group, assignee=assignee, by=request.user
-                )
+        ticket = desk_services.save_ticket(
+            ticket=ticket,
+            changes=form.changes(),
+            assignment_group=form.cleaned_data["assignment_group"],
+            assignee=form.cleaned_data["assignee"],
+            by=request.user,
+        )
     except (DomainError, PermissionDenied) as error:
         return _refused(request, ticket, error, form=form, name="edit_form")
     return _done(request, ticket, f"{ticket.number} saved.")
@@ -419,18 +407,13 @@ def ticket_comment(request, number: str):
         return _invalid(request, ticket, form, "comment_form")
     internal = form.cleaned_data["internal"]
     try:
-        with transaction.atomic():
-            comment = services.add_comment(
-                ticket=ticket,
-                author=request.user,
-                body=form.cleaned_data["body"],
-                internal=internal,
-            )
-            upload = form.cleaned_data.get("file")
-            if upload is not None:
-                services.add_attachment(
-                    ticket=ticket, upload=upload, comment=comment, by=request.user
-                )
+        desk_services.post_comment(
+            ticket=ticket,
+            body=form.cleaned_data["body"],
+            internal=internal,
+            upload=form.cleaned_data.get("file"),
+            by=request.user,
+        )
     except (DomainError, PermissionDenied) as error:
         return _refused(request, ticket, error, form=form, name="comment_form")
     return _done(request, ticket, "Work note added." if internal else "Comment added.")
@@ -808,8 +791,8 @@ def ticket_new(request):
 def problem_candidates(request):
     if request.method == "POST":
         ids = [int(value) for value in request.POST.getlist("incidents") if value.isdigit()]
-        incidents = list(
-            selectors.ticket_list(user=request.user, kind=TicketKind.INCIDENT).filter(pk__in=ids)
+        incidents, _missing = selectors.tickets_by_ids(
+            user=request.user, ids=ids, kind=TicketKind.INCIDENT
         )
         try:
             problem = services.create_problem_from_incidents(

@@ -131,6 +131,17 @@ def get_visible_ticket(*, user, key: str | int, kind: str | None = None) -> Tick
     return ticket.as_kind()
 
 
+def tickets_by_ids(*, user, ids, kind: str | None = None) -> tuple[list[Ticket], list[int]]:
+    """The tickets `user` may see among `ids`, in the order given, and the ids not found."""
+    found = {ticket.pk: ticket for ticket in ticket_list(user=user, kind=kind).filter(pk__in=ids)}
+    return [found[pk] for pk in ids if pk in found], [pk for pk in ids if pk not in found]
+
+
+def ticket_links(ticket: Ticket) -> models.QuerySet:
+    """Links from a ticket to records of other apps (staff only: callers never see them)."""
+    return TicketLink.objects.filter(ticket=ticket).select_related("content_type", "created_by")
+
+
 def tickets_linked_to(obj: models.Model, *, user=None) -> models.QuerySet:
     """Tickets linked to another app's object (incidents caused by a change, ...)."""
     content_type = ContentType.objects.get_for_model(obj)

@@ -4,9 +4,10 @@ from auditlog.models import LogEntry
 
 from itops.audit import history_for
 from itops.roles import is_staff_member
-from servicedesk.models import Ticket, TicketLink
+from servicedesk.models import Ticket
 from servicedesk.rendering import render_markdown
 from servicedesk.selectors.conversation import attachments_for, comments_for
+from servicedesk.selectors.tickets import ticket_links
 from servicedesk.timeline import TimelineEntry, timeline_sources
 
 # The state change entry already says when these moved; repeating the stamps is noise.
@@ -64,8 +65,7 @@ def attachment_entries(*, ticket: Ticket, user, staff: bool):
 def link_entries(*, ticket: Ticket, user, staff: bool):
     if not staff:
         return
-    links = TicketLink.objects.filter(ticket=ticket).select_related("content_type", "created_by")
-    for link in links:
+    for link in ticket_links(ticket):
         target = link.target
         yield TimelineEntry(
             at=link.created_at,
